@@ -14,7 +14,8 @@ typedef struct MemoryListener MemoryListener;
 
 /* QEMU's MemoryListener. Add-type callbacks (begin, region_add, region_nop,
  * log_start, log_global_start) run in ascending priority, del-type
- * (region_del, log_stop, log_global_stop, commit) in descending. */
+ * (region_del, log_stop, log_global_stop) in descending; begin and commit
+ * are called for every listener in ascending priority, as QEMU 7.2 does. */
 struct MemoryListener {
     void (*begin)(MemoryListener *l);
     void (*commit)(MemoryListener *l);
@@ -167,5 +168,7 @@ void memory_listener_unregister(MemoryListener *l);
 
 /* Internal: called by the transaction commit to publish new views. */
 void address_space_update_all(void);
+/* Internal (access.c): release outstanding bounce buffers of a dying AS. */
+void address_space_free_bounce_buffers(AddressSpace *as);
 
 #endif

@@ -100,6 +100,7 @@ struct MemoryRegion {
     bool ram;                /* RAM or ROM: accesses go to host memory */
     bool ram_device;
     uint8_t dirty_log_mask;  /* clients logging on this region */
+    unsigned log_count[DIRTY_MEMORY_NUM]; /* set_log(true) minus set_log(false) */
 
     /* children, highest priority first, newest first among equals */
     GPtrArray *subregions;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <inttypes.h>
 
 typedef uint64_t hwaddr;
 #define HWADDR_MAX UINT64_MAX

@@ -35,6 +35,16 @@ typedef enum RAMBackend {
 
 typedef struct RAMBlock RAMBlock;
 
+/* Errors from ram_block_new() and ram_block_resize() */
+#define RAM_BLOCK_ERROR (ram_block_error_quark())
+GQuark ram_block_error_quark(void);
+typedef enum RAMBlockError {
+    RAM_BLOCK_ERROR_INVALID,  /* bad argument: size 0, max_size < size, ... */
+    RAM_BLOCK_ERROR_EXISTS,   /* idstr already in the ram list */
+    RAM_BLOCK_ERROR_NOSPACE,  /* too large to map, or no room in ram_addr space */
+    RAM_BLOCK_ERROR_FILE,     /* backing file or memfd could not be set up */
+} RAMBlockError;
+
 typedef void (*RAMBlockResized)(const char *idstr, uint64_t new_size, void *opaque);
 
 /* Options for ram_block_new(); zero-initialise and fill what you need. */
@@ -69,12 +79,19 @@ uint64_t ram_block_max_length(const RAMBlock *rb);
 bool ram_block_resizeable(const RAMBlock *rb);
 RAMBackend ram_block_backend(const RAMBlock *rb);
 int ram_block_fd(const RAMBlock *rb); /* -1 when not fd-backed */
+/* true for a file block mapped read-only: its host memory must not be written */
+bool ram_block_readonly(const RAMBlock *rb);
 
 /*
  * ram_block_resize: change used_length to @new_size (page-rounded).
  * Fails for a non-resizeable block (unless the size is unchanged) or a size
  * beyond max_length. The grown part reads as zero and is dirty for every
  * client. Calls the resized callback and the notifiers.
+ * As QEMU's qemu_ram_resize: notifiers hear (host, old, new page-rounded
+ * lengths) before the change; then the whole new used_length is marked dirty
+ * for every client; then the callback gets the size as passed (not rounded).
+ * When the rounded size is unchanged only the callback is called, and only
+ * if the unrounded size differs from the last one.
  */
 bool ram_block_resize(RAMBlock *rb, uint64_t new_size, GError **errp);
 
@@ -99,6 +116,12 @@ void ram_block_clear_dirty(RAMBlock *rb, uint64_t offset, uint64_t len,
 /* Number of dirty pages for @client in the whole block */
 uint64_t ram_block_dirty_count(RAMBlock *rb, unsigned client);
 
+/*
+ * Ranges are clipped to used_length; len 0 is a no-op (false); a client
+ * number out of range is ignored (false / 0). Like QEMU's memory API these
+ * functions expect to be called from one thread at a time.
+ */
+
 /* Host page size used for rounding and dirty tracking */
 uint64_t ram_page_size(void);
 
@@ -113,7 +136,9 @@ struct RAMBlockNotifier {
                               size_t old_size, size_t new_size);
     void *opaque;
 };
-/* Adding a notifier replays ram_block_added for every existing block. */
+/* Adding a notifier replays ram_block_added for every existing block;
+ * removing one calls its ram_block_removed for every existing block (both as
+ * QEMU does). Callbacks may be NULL. Notifiers are called newest first. */
 void ram_block_notifier_add(RAMBlockNotifier *n);
 void ram_block_notifier_remove(RAMBlockNotifier *n);
 
