@@ -204,11 +204,10 @@ static void address_space_set_flatview(AddressSpace *as)
     }
 }
 
+static void evict_unused_views(void);
+
 void address_space_update_all(void)
 {
-    GHashTableIter it;
-    gpointer key, value;
-
     ensure_globals();
     commit_gen++;
     if (memory_region_views_stale) {
@@ -219,14 +218,29 @@ void address_space_update_all(void)
     for (guint i = 0; i < address_spaces->len; i++) {
         address_space_set_flatview(g_ptr_array_index(address_spaces, i));
     }
-    /* drop views no address space uses any more */
+    evict_unused_views();
+    listeners_call_global(true);
+}
+
+/* Drop cached views that no address space uses any more. */
+static void evict_unused_views(void)
+{
+    GHashTableIter it;
+    gpointer key, value;
+
+    for (guint i = 0; i < address_spaces->len; i++) {
+        AddressSpace *as = g_ptr_array_index(address_spaces, i);
+        ViewEntry *e = g_hash_table_lookup(view_cache, as->current_map->root);
+        if (e && e->view == as->current_map) {
+            e->used_gen = commit_gen;
+        }
+    }
     g_hash_table_iter_init(&it, view_cache);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         if (((ViewEntry *)value)->used_gen != commit_gen) {
             g_hash_table_iter_remove(&it);
         }
     }
-    listeners_call_global(true);
 }
 
 /* ---- address spaces ------------------------------------------------------- */
@@ -274,7 +288,8 @@ void address_space_destroy(AddressSpace *as)
     address_space_free_bounce_buffers(as);
     flatview_unref(as->current_map);
     as->current_map = NULL;
-    /* views only this address space used go at the next commit */
+    commit_gen++;
+    evict_unused_views();
     memory_region_unref(as->root);
     g_free(as->name);
     if (as->heap) {

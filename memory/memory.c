@@ -266,13 +266,14 @@ void memory_region_ref(MemoryRegion *mr)
     }
 }
 
-static void remove_child_at(MemoryRegion *mr, guint i);
+static void remove_child_at(MemoryRegion *mr, guint i, bool rendered);
 
 static void memory_region_finalize(MemoryRegion *mr)
 {
+    /* nothing renders a region nobody references: no re-render needed */
     memory_region_transaction_begin();
     while (mr->subregions->len > 0) {
-        remove_child_at(mr, mr->subregions->len - 1);
+        remove_child_at(mr, mr->subregions->len - 1, false);
     }
     if (mr->alias) {
         if (mr->alias->render->alias_users) {
@@ -429,14 +430,14 @@ bool memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
     return add_subregion_common(mr, offset, sub, errp);
 }
 
-static void remove_child_at(MemoryRegion *mr, guint i)
+static void remove_child_at(MemoryRegion *mr, guint i, bool rendered)
 {
     MemoryRegion *sub = g_ptr_array_index(mr->subregions, i);
     g_ptr_array_remove_index(mr->subregions, i);
     memory_region_by_addr_remove(mr, sub);
     sub->container = NULL;
     memory_region_mark_dirty(mr);
-    memory_region_update_pending = true;
+    memory_region_update_pending |= rendered;
     memory_region_unref(sub);
 }
 
@@ -454,7 +455,7 @@ bool memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *sub,
         return false;
     }
     memory_region_transaction_begin();
-    remove_child_at(mr, i);
+    remove_child_at(mr, i, true);
     memory_region_transaction_commit();
     return true;
 }
