@@ -161,6 +161,7 @@ MemoryRegion *memory_region_new_ram(const char *name, uint64_t size,
     mr->ram = true;
     mr->terminates = true;
     mr->ram_block = rb;
+    mr->readonly = ram_block_readonly(rb); /* a read-only file mapping */
     return mr;
 }
 
@@ -472,6 +473,11 @@ void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly)
 {
     if (mr->readonly == readonly) {
+        return;
+    }
+    if (!readonly && mr->ram_block && ram_block_readonly(mr->ram_block)) {
+        g_warning("'%s' is backed by a read-only mapping and stays read-only",
+                  memory_region_name(mr));
         return;
     }
     mr->readonly = readonly;
