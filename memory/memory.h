@@ -48,7 +48,8 @@ struct MemoryRegionOps {
                                     unsigned size, MemTxAttrs attrs);
     device_endian endianness;
     /* What the guest may do; an access outside this fails with
-     * MEMTX_DECODE_ERROR. 0 means 1 (min) and 4 (max). */
+     * MEMTX_DECODE_ERROR. min 0 means 1; max 0 accepts any size here,
+     * while address_space_rw splits requests into pieces of at most 4. */
     struct {
         unsigned min_access_size;
         unsigned max_access_size;
@@ -148,7 +149,9 @@ MemoryRegion *memory_region_new_reservation(const char *name, uint64_t size);
  * Fails (NULL, errp) for size 0, sizes that cannot be mapped, bad files. */
 MemoryRegion *memory_region_new_ram(const char *name, uint64_t size,
                                     const RAMBlockOptions *opts, GError **errp);
-/* ROM: RAM that the guest cannot write (writes are ignored, MEMTX_OK). */
+/* ROM: RAM that the guest cannot write. As in QEMU 7.2 a write reaches
+ * the region's unassigned ops: it is dropped and fails with
+ * MEMTX_DECODE_ERROR (address_space_write_rom still writes). */
 MemoryRegion *memory_region_new_rom(const char *name, uint64_t size,
                                     GError **errp);
 /* ROM device: reads from RAM while in romd mode, writes go to @ops. */
