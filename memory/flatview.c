@@ -274,6 +274,9 @@ static void overlay_sweep(GArray *out, GArray *ranked)
                                                  2 * n);
     g_autoptr(GArray) heap = g_array_new(FALSE, FALSE, sizeof(guint));
 
+    if (n == 0) {
+        return;
+    }
     qsort(pieces, n, sizeof(RankedPiece), cmp_ranked_start);
     for (guint i = 0; i < n; i++) {
         u128 e = pieces[i].fr.start + pieces[i].fr.size;
