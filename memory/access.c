@@ -702,7 +702,8 @@ static MemTxResult view_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
                 region_set_dirty(x.mr, x.xlat, l);
             }
         } else {
-            if (chunk) {
+            if (chunk && !is_inert(&x)) {
+                /* inert space is skipped whole: the result is the same */
                 l = MIN(l, chunk - done % chunk);
             }
             if (is_inert(&x)) {

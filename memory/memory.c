@@ -379,11 +379,13 @@ static bool add_subregion_common(MemoryRegion *mr, hwaddr offset,
                     "add_subregion: %s is NULL", mr ? "subregion" : "container");
         return false;
     }
-    if (mr->kind == MR_ALIAS || mr->kind == MR_IOMMU) {
+    /* An IOMMU region may hold subregions, as in QEMU (VT-d puts its
+     * "vtd-ir" interrupt window inside each "vtd-BB.F-dmar" region); being
+     * terminating, it fills the holes between them. */
+    if (mr->kind == MR_ALIAS) {
         g_set_error(errp, IOMMUSIM_MEMORY_ERROR, MEMORY_ERROR_INVALID,
                     "'%s' is an %s region and cannot hold subregions",
-                    memory_region_name(mr),
-                    mr->kind == MR_ALIAS ? "alias" : "IOMMU");
+                    memory_region_name(mr), "alias");
         return false;
     }
     if (sub->container) {

@@ -184,8 +184,10 @@ void memory_region_unref(MemoryRegion *mr);
 /*
  * memory_region_add_subregion: place @sub in container @mr at @offset with
  * priority 0 (add_subregion_overlap: with @priority). Fails if @sub is
- * already in a container, is @mr or an ancestor of @mr, @mr is an alias or
- * IOMMU region, or the placement would make an alias cycle.
+ * already in a container, is @mr or an ancestor of @mr, @mr is an alias,
+ * or the placement would make an alias cycle. An IOMMU region may hold
+ * subregions (they cover its translation where they are, as QEMU's VT-d
+ * interrupt window does).
  */
 bool memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
                                  MemoryRegion *sub, GError **errp);

@@ -1,0 +1,347 @@
+/*
+ * vtd-cache.c - the context cache and the IOTLB (VT-d spec 6.1-6.2.4).
+ *
+ * As QEMU 7.2 keeps them (hw/i386/intel_iommu.c):
+ *  - context cache: each device address space keeps the last context entry
+ *    read for it with the generation it was read in; bumping the unit's
+ *    generation makes every entry stale at once (global invalidation); on
+ *    wrap-around all entries get generation 0 and the unit restarts at 1.
+ *  - IOTLB: entries keyed by (gfn at the entry's level, source id, PASID,
+ *    level), holding the leaf entry, its domain, page mask and access
+ *    rights. A lookup tries level 1 (4 KiB), then 2 (2 MiB), then 3
+ *    (1 GiB). When it holds VTD_IOTLB_MAX_SIZE entries it is emptied
+ *    before the next insertion (even one that replaces an entry).
+ *
+ * The IOTLB here is an open-addressing hash table with linear probing
+ * (2048 slots for at most 1024 entries, so probes stay short), deletion by
+ * backward shift (no tombstones), entries stored inline: a hit is one hash
+ * and usually one cache line. Selective invalidations scan the slots,
+ * O(2048) whatever the domain size.
+ */
+#include "iommu/vtd/vtd-internal.h"
+
+#include <string.h>
+
+#define VTD_IOTLB_SLOTS_BITS 11
+#define VTD_IOTLB_SLOTS (1u << VTD_IOTLB_SLOTS_BITS)
+G_STATIC_ASSERT(VTD_IOTLB_SLOTS >= 2 * VTD_IOTLB_MAX_SIZE);
+
+struct VTDIOTLB {
+    unsigned count;
+    VTDIOTLBEntry slot[VTD_IOTLB_SLOTS]; /* level 0: empty */
+};
+
+static inline unsigned vtd_iotlb_hash(uint64_t gfn, uint16_t sid,
+                                      uint32_t pasid, unsigned level)
+{
+    uint64_t h = gfn * 0x9e3779b97f4a7c15ULL;
+    h ^= ((uint64_t)sid << 32 | pasid) * 0xc2b2ae3d27d4eb4fULL;
+    h ^= level;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return (unsigned)(h >> (64 - VTD_IOTLB_SLOTS_BITS));
+}
+
+static inline unsigned vtd_iotlb_home(const VTDIOTLBEntry *e)
+{
+    return vtd_iotlb_hash(e->gfn, e->sid, e->pasid, e->level);
+}
+
+VTDIOTLB *vtd_iotlb_new(void)
+{
+    return g_new0(VTDIOTLB, 1);
+}
+
+void vtd_iotlb_free(VTDIOTLB *t)
+{
+    g_free(t);
+}
+
+static inline VTDIOTLBEntry *vtd_iotlb_find(VTDIOTLB *t, uint64_t gfn,
+                                            uint16_t sid, uint32_t pasid,
+                                            unsigned level)
+{
+    unsigned i = vtd_iotlb_hash(gfn, sid, pasid, level);
+
+    for (;;) {
+        VTDIOTLBEntry *e = &t->slot[i];
+        if (e->level == 0) {
+            return NULL;
+        }
+        if (e->gfn == gfn && e->sid == sid && e->pasid == pasid &&
+            e->level == level) {
+            return e;
+        }
+        i = (i + 1) & (VTD_IOTLB_SLOTS - 1);
+    }
+}
+
+VTDIOTLBEntry *vtd_lookup_iotlb(IntelIOMMUState *s, uint16_t sid,
+                                uint32_t pasid, hwaddr addr)
+{
+    VTDIOTLB *t = s->iotlb;
+
+    if (t->count) {
+        /* 4 KiB, 2 MiB, 1 GiB pages (levels 1-3) */
+        for (unsigned level = 1; level <= 3; level++) {
+            uint64_t gfn = (addr & vtd_level_page_mask(level)) >>
+                           VTD_PAGE_SHIFT;
+            VTDIOTLBEntry *e = vtd_iotlb_find(t, gfn, sid, pasid, level);
+            if (e) {
+                s->stats.iotlb_hits++;
+                return e;
+            }
+        }
+    }
+    s->stats.iotlb_misses++;
+    return NULL;
+}
+
+static void vtd_iotlb_clear(VTDIOTLB *t)
+{
+    if (t->count) {
+        memset(t->slot, 0, sizeof(t->slot));
+        t->count = 0;
+    }
+}
+
+void vtd_update_iotlb(IntelIOMMUState *s, uint16_t sid, uint16_t domain_id,
+                      hwaddr addr, uint64_t slpte, uint8_t access_flags,
+                      uint32_t level, uint32_t pasid)
+{
+    VTDIOTLB *t = s->iotlb;
+    uint64_t gfn;
+    unsigned i;
+
+    if (level < 1 || level > 3) {
+        return; /* the walk gives leaves at levels 1-3 only */
+    }
+    gfn = (addr & vtd_level_page_mask(level)) >> VTD_PAGE_SHIFT;
+
+    if (t->count >= VTD_IOTLB_MAX_SIZE) {
+        /* QEMU empties the whole IOTLB when it is full */
+        s->stats.iotlb_flushes_full++;
+        vtd_iotlb_clear(t);
+    }
+
+    i = vtd_iotlb_hash(gfn, sid, pasid, level);
+    for (;;) {
+        VTDIOTLBEntry *e = &t->slot[i];
+        if (e->level == 0) {
+            t->count++;
+            break;
+        }
+        if (e->gfn == gfn && e->sid == sid && e->pasid == pasid &&
+            e->level == level) {
+            break; /* replace */
+        }
+        i = (i + 1) & (VTD_IOTLB_SLOTS - 1);
+    }
+    t->slot[i] = (VTDIOTLBEntry) {
+        .gfn = gfn,
+        .slpte = slpte,
+        .mask = vtd_level_page_mask(level),
+        .pasid = pasid,
+        .domain_id = domain_id,
+        .sid = sid,
+        .level = (uint8_t)level,
+        .access_flags = access_flags,
+    };
+}
+
+unsigned vtd_iotlb_size(IntelIOMMUState *s)
+{
+    return s->iotlb->count;
+}
+
+/* Remove the entry at @hole and close the gap (backward shift). */
+static void vtd_iotlb_delete_at(VTDIOTLB *t, unsigned hole)
+{
+    const unsigned mask = VTD_IOTLB_SLOTS - 1;
+    unsigned j = hole;
+
+    for (;;) {
+        j = (j + 1) & mask;
+        VTDIOTLBEntry *e = &t->slot[j];
+        if (e->level == 0) {
+            break;
+        }
+        unsigned home = vtd_iotlb_home(e);
+        /* e may move to the hole unless its home lies in (hole, j] */
+        bool stays = hole <= j ? (home > hole && home <= j)
+                               : (home > hole || home <= j);
+        if (!stays) {
+            t->slot[hole] = *e;
+            hole = j;
+        }
+    }
+    memset(&t->slot[hole], 0, sizeof(t->slot[hole]));
+    t->count--;
+}
+
+typedef bool (*VTDIOTLBPred)(const VTDIOTLBEntry *e, const void *data);
+
+/* Remove every entry @pred selects. A deletion may pull a later entry (or
+ * one that wrapped around from the start) into the current slot, so the
+ * slot is looked at again; entries never move to a slot already passed
+ * except wrapped ones, which were already looked at. */
+static void vtd_iotlb_remove_if(VTDIOTLB *t, VTDIOTLBPred pred,
+                                const void *data)
+{
+    unsigned i = 0;
+
+    while (i < VTD_IOTLB_SLOTS && t->count) {
+        VTDIOTLBEntry *e = &t->slot[i];
+        if (e->level != 0 && pred(e, data)) {
+            vtd_iotlb_delete_at(t, i);
+            continue;
+        }
+        i++;
+    }
+}
+
+void vtd_reset_iotlb(IntelIOMMUState *s)
+{
+    vtd_iotlb_clear(s->iotlb);
+}
+
+typedef struct VTDIOTLBMatch {
+    uint16_t domain_id;
+    uint32_t pasid;
+    uint64_t gfn;      /* page-selective: first gfn, aligned to the mask */
+    uint64_t gfn_mask; /* ~(2^am - 1) */
+    hwaddr addr;
+} VTDIOTLBMatch;
+
+static bool match_domain(const VTDIOTLBEntry *e, const void *data)
+{
+    const VTDIOTLBMatch *m = data;
+    return e->domain_id == m->domain_id;
+}
+
+static bool match_pasid(const VTDIOTLBEntry *e, const void *data)
+{
+    const VTDIOTLBMatch *m = data;
+    return e->domain_id == m->domain_id && e->pasid == m->pasid;
+}
+
+/* 6.5.2.3 page-selective: an entry goes when its gfn falls in the
+ * invalidated range, or when the invalidated address falls in the entry's
+ * (large) page (QEMU's match). */
+static bool match_page(const VTDIOTLBEntry *e, const void *data)
+{
+    const VTDIOTLBMatch *m = data;
+    return e->domain_id == m->domain_id &&
+           ((e->gfn & m->gfn_mask) == m->gfn ||
+            e->gfn == (m->addr & e->mask) >> VTD_PAGE_SHIFT);
+}
+
+static bool match_page_pasid(const VTDIOTLBEntry *e, const void *data)
+{
+    const VTDIOTLBMatch *m = data;
+    return e->pasid == m->pasid && match_page(e, data);
+}
+
+void vtd_iotlb_remove_domain(IntelIOMMUState *s, uint16_t domain_id)
+{
+    VTDIOTLBMatch m = { .domain_id = domain_id };
+    vtd_iotlb_remove_if(s->iotlb, match_domain, &m);
+}
+
+void vtd_iotlb_remove_pasid(IntelIOMMUState *s, uint16_t domain_id,
+                            uint32_t pasid)
+{
+    VTDIOTLBMatch m = { .domain_id = domain_id, .pasid = pasid };
+    vtd_iotlb_remove_if(s->iotlb, match_pasid, &m);
+}
+
+/*
+ * The gfn comparison keeps only the low 8 bits of the mask, as QEMU 7.2
+ * does (its VTDIOTLBPageInvInfo.mask is a uint8_t): an invalidation of
+ * 2^am pages also drops entries of other pages whose gfn agrees in bits
+ * 7:am, and with am >= 8 every entry of the domain. It is a superset of
+ * what the specification requires, and keeping it means a guest that
+ * leaves stale entries sees the same stale data as on QEMU.
+ */
+#define VTD_QEMU_PSI_MASK_BITS 8
+
+static void vtd_page_match_init(VTDIOTLBMatch *m, uint16_t domain_id,
+                                hwaddr addr, unsigned am, uint32_t pasid)
+{
+    uint64_t mask;
+
+    if (am > 63 - VTD_PAGE_SHIFT) {
+        am = 63 - VTD_PAGE_SHIFT;
+    }
+    mask = ~((1ULL << am) - 1);
+    mask &= (1ULL << VTD_QEMU_PSI_MASK_BITS) - 1;
+    m->domain_id = domain_id;
+    m->pasid = pasid;
+    m->addr = addr;
+    m->gfn_mask = mask;
+    m->gfn = (addr >> VTD_PAGE_SHIFT) & mask;
+}
+
+void vtd_iotlb_remove_page(IntelIOMMUState *s, uint16_t domain_id,
+                           hwaddr addr, unsigned am)
+{
+    VTDIOTLBMatch m;
+    vtd_page_match_init(&m, domain_id, addr, am, 0);
+    vtd_iotlb_remove_if(s->iotlb, match_page, &m);
+}
+
+void vtd_iotlb_remove_page_pasid(IntelIOMMUState *s, uint16_t domain_id,
+                                 hwaddr addr, unsigned am, uint32_t pasid)
+{
+    VTDIOTLBMatch m;
+    vtd_page_match_init(&m, domain_id, addr, am, pasid);
+    vtd_iotlb_remove_if(s->iotlb, match_page_pasid, &m);
+}
+
+/* ---- context cache ---------------------------------------------------- */
+
+bool vtd_context_cache_lookup(IntelIOMMUState *s, VTDAddressSpace *vtd_as,
+                              VTDContextEntry *ce)
+{
+    if (vtd_as->context_cache_entry.context_cache_gen == s->context_cache_gen) {
+        *ce = vtd_as->context_cache_entry.context_entry;
+        s->stats.ctx_hits++;
+        return true;
+    }
+    s->stats.ctx_misses++;
+    return false;
+}
+
+void vtd_context_cache_update(IntelIOMMUState *s, VTDAddressSpace *vtd_as,
+                              const VTDContextEntry *ce)
+{
+    vtd_as->context_cache_entry.context_entry = *ce;
+    vtd_as->context_cache_entry.context_cache_gen = s->context_cache_gen;
+}
+
+static void vtd_as_ctx_invalidate(VTDAddressSpace *vtd_as, void *opaque)
+{
+    vtd_as->context_cache_entry.context_cache_gen = 0;
+}
+
+void vtd_reset_context_cache(IntelIOMMUState *s)
+{
+    if (s->vtd_address_spaces) {
+        vtd_as_foreach(s, vtd_as_ctx_invalidate, NULL);
+    }
+    s->context_cache_gen = 1;
+}
+
+void vtd_context_cache_bump(IntelIOMMUState *s)
+{
+    s->context_cache_gen++;
+    if (s->context_cache_gen == UINT32_MAX) {
+        vtd_reset_context_cache(s);
+    }
+}
+
+void vtd_reset_caches(IntelIOMMUState *s)
+{
+    vtd_reset_iotlb(s);
+    vtd_reset_context_cache(s);
+}
