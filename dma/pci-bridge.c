@@ -301,7 +301,6 @@ static bool pci_bridge_dev_realize(PCIDevice *d, GError **errp)
     pci_bridge_initfn(d, false, errp);
 
     if (bd->shpc) {
-        g_autoptr(GError) err = NULL;
         MemoryRegion *mmio;
 
         d->config[PCI_INTERRUPT_PIN] = 1;

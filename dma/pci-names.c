@@ -107,9 +107,8 @@ static char *lookup(int flags, int a1, int a2)
 
 bool pci_names_have_database(void)
 {
-    g_autofree char *probe = lookup(PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
-                                    0x8086, 0);
-
+    /* a lookup loads the list (or finds it missing or broken) */
+    g_free(lookup(PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, 0x8086, 0));
     return !names_broken && names_access && !names_access->id_load_failed &&
            names_access->id_hash;
 }

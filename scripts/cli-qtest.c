@@ -479,6 +479,8 @@ static bool flush_output(QTestServer *s, int fd)
 }
 
 /* -qtest CHARDEV: open the protocol's file descriptors */
+static char *server_path;   /* a listening socket's path, removed at exit */
+
 static bool open_chardev(const char *spec, int *in_fd, int *out_fd,
                          int *listen_fd)
 {
@@ -539,6 +541,7 @@ static bool open_chardev(const char *spec, int *in_fd, int *out_fd,
             return false;
         }
         *listen_fd = fd;
+        server_path = g_strdup(sun.sun_path);
         fd = c;
     } else if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
         qerr("-qtest %s: Failed to connect to '%s': %s", spec, sun.sun_path,
@@ -736,6 +739,8 @@ int cli_qtest(int argc, char **argv)
     }
     if (listen_fd >= 0) {
         close(listen_fd);
+        unlink(server_path);
+        g_clear_pointer(&server_path, g_free);
     }
 
 out_lua:

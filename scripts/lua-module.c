@@ -4,6 +4,7 @@
  */
 #include "scripts/lua-iommusim.h"
 #include "scripts/lua-iommu.h"
+#include "scripts/lua-pci.h"
 
 #ifndef IOMMUSIM_VERSION
 #define IOMMUSIM_VERSION "unknown"
@@ -145,6 +146,7 @@ int luaopen_iommusim(lua_State *L)
     sim_open_ram(L);
     sim_open_mtree(L);
     sim_open_iommu(L); /* after sim_open_as: adds as:get_iotlb_entry */
+    sim_open_pci(L);
 
     sim_set_int(L, "UINT64_MAX", (lua_Integer)-1);
     sim_set_int(L, "MEMTX_OK", MEMTX_OK);

@@ -28,6 +28,8 @@ G_STATIC_ASSERT(VTD_IOTLB_SLOTS >= 2 * VTD_IOTLB_MAX_SIZE);
 
 struct VTDIOTLB {
     unsigned count;
+    unsigned level_count[4]; /* entries per level: levels without any are
+                              * not probed */
     VTDIOTLBEntry slot[VTD_IOTLB_SLOTS]; /* level 0: empty */
 };
 
@@ -84,6 +86,9 @@ VTDIOTLBEntry *vtd_lookup_iotlb(IntelIOMMUState *s, uint16_t sid,
     if (t->count) {
         /* 4 KiB, 2 MiB, 1 GiB pages (levels 1-3) */
         for (unsigned level = 1; level <= 3; level++) {
+            if (!t->level_count[level]) {
+                continue;
+            }
             uint64_t gfn = (addr & vtd_level_page_mask(level)) >>
                            VTD_PAGE_SHIFT;
             VTDIOTLBEntry *e = vtd_iotlb_find(t, gfn, sid, pasid, level);
@@ -101,6 +106,7 @@ static void vtd_iotlb_clear(VTDIOTLB *t)
 {
     if (t->count) {
         memset(t->slot, 0, sizeof(t->slot));
+        memset(t->level_count, 0, sizeof(t->level_count));
         t->count = 0;
     }
 }
@@ -129,6 +135,7 @@ void vtd_update_iotlb(IntelIOMMUState *s, uint16_t sid, uint16_t domain_id,
         VTDIOTLBEntry *e = &t->slot[i];
         if (e->level == 0) {
             t->count++;
+            t->level_count[level]++;
             break;
         }
         if (e->gfn == gfn && e->sid == sid && e->pasid == pasid &&
@@ -160,6 +167,7 @@ static void vtd_iotlb_delete_at(VTDIOTLB *t, unsigned hole)
     const unsigned mask = VTD_IOTLB_SLOTS - 1;
     unsigned j = hole;
 
+    t->level_count[t->slot[hole].level]--;
     for (;;) {
         j = (j + 1) & mask;
         VTDIOTLBEntry *e = &t->slot[j];

@@ -404,8 +404,22 @@ struct IntelIOMMUState {
      * (vtd_set_bus_num_fn) because iommu/ does not include dma/. NULL:
      * the translation half's own way (vtd_as_sid). */
     uint8_t (*bus_num)(PCIBus *bus);
+    /* The root bus whose IOMMU this unit is (dma/intel-iommu.c), or NULL */
+    PCIBus *pci_root_bus;
 
     /* ---- translation half: add fields below this line ---- */
+    /* Reserved bits of second-level entries per level (index 1..4), for
+     * entries that point to a table and for large-page leaves (9.8);
+     * computed once from aw-bits, device-iotlb, snoop control and
+     * scalable mode (vtd_address_spaces_init). */
+    uint64_t slpte_rsvd[5];
+    uint64_t slpte_rsvd_large[5];
+    /* Last no-PASID address space found per bus number (by source id) */
+    VTDAddressSpace *vtd_as_cache[256];
+    /* Notifier syncs stopped by their entry budget; MAP events not sent
+     * because an address space reached VTD_NOTIFY_MAX_MAPS (vtd-notify.c) */
+    uint64_t sync_truncated;
+    uint64_t sync_maps_dropped;
 
     /* ---- statistics ---- */
     VTDStats stats;
@@ -529,6 +543,10 @@ void vtd_handle_iqt_write(IntelIOMMUState *s);
 void vtd_update_iq_dw(IntelIOMMUState *s);
 /* Process descriptors from IQH to IQT (bounded by VTD_IQ_BUDGET). */
 void vtd_fetch_inv_desc(IntelIOMMUState *s);
+
+/* 6.5.2.5: the range [*addr, *addr + *addr_mask] a device-TLB
+ * invalidate descriptor's upper quadword @hi (address, S bit) covers. */
+void vtd_dev_iotlb_desc_range(uint64_t hi, hwaddr *addr, hwaddr *addr_mask);
 
 /* Invalidation primitives (also for the translation half and Lua). */
 void vtd_context_global_invalidate(IntelIOMMUState *s);

@@ -434,27 +434,38 @@ static bool vtd_process_iotlb_desc(IntelIOMMUState *s, const VTDInvDesc *d)
 #define VTD_DEV_DESC_RSVD_HI    0xffeULL
 #define VTD_DEV_DESC_S          1ULL
 
+void vtd_dev_iotlb_desc_range(uint64_t hi, hwaddr *addr, hwaddr *addr_mask)
+{
+    hwaddr a = hi & ~0xfffULL;
+    hwaddr mask;
+
+    if (hi & VTD_DEV_DESC_S) {
+        /* PCIe ATS: with S, the lowest 0 bit of the address above bit 11
+         * gives the size: 8 KiB << (number of 1 bits below it) */
+        unsigned ones = (a >> VTD_PAGE_SHIFT) == (UINT64_MAX >> VTD_PAGE_SHIFT)
+                        ? 64 - VTD_PAGE_SHIFT
+                        : (unsigned)__builtin_ctzll(~(a >> VTD_PAGE_SHIFT));
+        unsigned shift = VTD_PAGE_SHIFT + 1 + ones;
+        mask = shift >= 64 ? UINT64_MAX : (1ULL << shift) - 1;
+        a &= ~mask;
+    } else {
+        mask = VTD_PAGE_SIZE - 1;
+    }
+    *addr = a;
+    *addr_mask = mask;
+}
+
 static bool vtd_process_device_iotlb_desc(IntelIOMMUState *s,
                                           const VTDInvDesc *d)
 {
     uint64_t lo = d->val[0], hi = d->val[1];
-    hwaddr addr = hi & ~0xfffULL;
-    hwaddr mask;
+    hwaddr addr, mask;
 
     if ((lo & VTD_DEV_DESC_RSVD_LO) || (hi & VTD_DEV_DESC_RSVD_HI)) {
         return false;
     }
     s->stats.inv_dev_iotlb++;
-    if (hi & VTD_DEV_DESC_S) {
-        /* PCIe ATS: with S, the lowest 0 bit of the address above bit 11
-         * gives the size: 8 KiB << (number of 1 bits below it) */
-        unsigned ones = __builtin_ctzll(~(addr >> VTD_PAGE_SHIFT));
-        unsigned shift = VTD_PAGE_SHIFT + 1 + ones;
-        mask = shift >= 64 ? UINT64_MAX : (1ULL << shift) - 1;
-        addr &= ~mask;
-    } else {
-        mask = VTD_PAGE_SIZE - 1;
-    }
+    vtd_dev_iotlb_desc_range(hi, &addr, &mask);
     vtd_deviotlb_invalidate(s, VTD_DEV_DESC_SID(lo), addr, mask);
     return true;
 }

@@ -241,4 +241,96 @@ void vtd_sync_address_space(VTDAddressSpace *vtd_as);
 void vtd_deviotlb_invalidate(IntelIOMMUState *s, uint16_t sid, hwaddr addr,
                              hwaddr addr_mask);
 
+/* ---- inside the translation half ------------------------------------------
+ * What vtd-tables.c gives vtd-translate.c, vtd-as.c and vtd-notify.c. */
+
+/* What a walk needs, resolved from a context entry (and in scalable mode
+ * the PASID entry): VT-d spec 3.6 (legacy), 3.6.2/9.6 (scalable). */
+typedef struct VTDWalkCtx {
+    hwaddr pgtbl;        /* top-level second-level table */
+    unsigned level;      /* 3 or 4 (SAGAW checked) */
+    unsigned agaw;       /* 39 or 48 */
+    uint16_t domain_id;
+    uint32_t pasid;      /* RID_PASID resolved in scalable mode; VTD_NO_PASID
+                          * in legacy mode for requests without PASID */
+    bool pt;             /* pass-through (legacy TT 10b, scalable PGTT 100b) */
+} VTDWalkCtx;
+
+/* Read @len bytes of guest memory at @addr through the system address
+ * space: false when the read did not complete with MEMTX_OK. */
+bool vtd_read_guest(IntelIOMMUState *s, hwaddr addr, void *buf, hwaddr len);
+
+/*
+ * vtd_ce_resolve: fill @ctx from the checked context entry @ce for requests
+ * with @pasid (VTD_NO_PASID: without PASID; RID_PASID in scalable mode).
+ * 0 or -VTD_FR_* (scalable: PASID directory/table entry problems).
+ */
+int vtd_ce_resolve(IntelIOMMUState *s, const VTDContextEntry *ce,
+                   uint32_t pasid, VTDWalkCtx *ctx);
+
+/* Fault processing disable for @pasid in scalable mode (PASID directory
+ * entry, then PASID entry, VT-d spec 9.5/9.6); legacy: false. 0 or
+ * -VTD_FR_*. The context entry's own FPD is the caller's. */
+int vtd_ce_get_pasid_fpd(IntelIOMMUState *s, const VTDContextEntry *ce,
+                         uint32_t pasid, bool *fpd);
+
+/*
+ * vtd_iova_to_slpte: walk the second-level tables of @ctx for @iova
+ * (VT-d spec 3.6, 9.8): permissions of every level stacked into @reads and
+ * @writes (which start true), reserved bits checked at every level, the
+ * walk ends at a leaf after at most @ctx->level reads, so a table that
+ * points at itself or at a higher level only loops that many times. On
+ * success *slpte is the leaf, *level its level. 0 or -VTD_FR_*.
+ */
+int vtd_iova_to_slpte(IntelIOMMUState *s, const VTDWalkCtx *ctx, hwaddr iova,
+                      bool is_write, uint64_t *slpte, unsigned *level,
+                      bool *reads, bool *writes);
+
+/* Compute IntelIOMMUState.slpte_rsvd* (once, from the properties) */
+void vtd_init_slpte_rsvd(IntelIOMMUState *s);
+
+/* Output address of a leaf or next table of second-level entry @slpte */
+uint64_t vtd_slpte_addr(IntelIOMMUState *s, uint64_t slpte);
+
+/* Whether @slpte at @level sets a reserved bit (aw-bits, CAP.SLLPS,
+ * device-IOTLB, snoop control; VT-d spec 9.8) */
+bool vtd_slpte_nonzero_rsvd(IntelIOMMUState *s, uint64_t slpte,
+                            unsigned level);
+
+/*
+ * Range walk (for notifier synchronisation): every piece of
+ * [@start, @last] is reported once, in address order, as the whole range of
+ * the entry that decides it: a leaf (perm != NONE, @translated its output)
+ * or a hole (perm NONE: not present, no permission left, reserved bits,
+ * unreadable, output in the interrupt range). @mask: size - 1 of the
+ * entry's range (naturally aligned). The callback returns false to stop.
+ * *budget counts entries looked at and stops the walk at 0 (a guest can
+ * alias tables to make a space with 2^36 pages out of a few tables).
+ * Returns false when stopped (budget or callback).
+ */
+typedef bool (*VTDWalkFn)(void *opaque, hwaddr iova, hwaddr mask,
+                          hwaddr translated, IOMMUAccessFlags perm);
+bool vtd_page_walk(IntelIOMMUState *s, const VTDWalkCtx *ctx, hwaddr start,
+                   hwaddr last, VTDWalkFn fn, void *opaque, uint64_t *budget);
+
+/* Notifier bookkeeping of the IOMMU region (vtd-notify.c) */
+bool vtd_iommu_notify_flag_changed(MemoryRegion *iommu, unsigned old_flags,
+                                   unsigned new_flags, GError **errp);
+void vtd_iommu_replay(MemoryRegion *iommu, IOMMUNotifier *n);
+/* Forget what the notifiers of @vtd_as were told (AS going away). */
+void vtd_notify_forget(VTDAddressSpace *vtd_as);
+
+/* Report a fault of a request of @vtd_as (vtd-translate.c): records the
+ * PASID as QEMU 7.2 does (bits 15:0 only; 0xffff without PASID). */
+void vtd_as_report_fault(VTDAddressSpace *vtd_as, int reason, bool fpd,
+                         hwaddr addr, bool is_write, bool is_pasid,
+                         uint32_t pasid);
+
+/* First address above what a context of @agaw translates on a unit of
+ * @aw bits: 2^min(AGAW, MGAW) (VT-d spec 3.6: input address check) */
+static inline uint64_t vtd_ctx_iova_limit_aw(unsigned agaw, unsigned aw)
+{
+    return 1ULL << MIN(agaw, aw);
+}
+
 #endif

@@ -3,7 +3,7 @@
 -- protect, reserved bits at every place, scalable-mode PASID tables, and the
 -- fault reasons QEMU 7.2 gives for the same tables (the reasons recorded in
 -- tests/qtest/vtd/fault-*.expected).
-local root = (arg and arg[0] or ""):match("^(.*)/tests/lua/[^/]*$") or "."
+local root = ((arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/../.."  -- the source tree
 package.path = root .. "/scripts/lua/?.lua;" .. package.path
 
 local sim = require "iommusim"

@@ -8,7 +8,7 @@
 -- The stand-in behaves as QEMU 7.2's registers do for what the helper
 -- uses (reset values of aw-bits=48, caching-mode=on; GSTS follows GCMD;
 -- invalidations complete at once; descriptors of unknown type set IQE).
-local root = (arg and arg[0] or ""):match("^(.*)/tests/lua/[^/]*$") or "."
+local root = ((arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/../.."  -- the source tree
 package.path = root .. "/scripts/lua/?.lua;" .. package.path
 
 local sim = require "iommusim"

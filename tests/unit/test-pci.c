@@ -15,6 +15,7 @@
  */
 #include "test-pci-env.h"
 #include "dma/msi.h"
+#include "iommu/scripted-iommu.h"
 
 /* ---- configuration mechanism #1 ---------------------------------------- */
 
@@ -99,10 +100,12 @@ static void test_conf_address_register(void)
     g_assert_cmphex(inl(&e, 0xcf8), ==, 0x80002002);
     outw(&e, 0xcfa, 0x1234);
     g_assert_cmphex(inl(&e, 0xcf8), ==, 0x80002002);
-    /* bits 24-30 are ignored: the bus is bits 16-23 */
+    /* bits 24-30 are ignored: the bus is bits 16-23;
+     * qtest: outl 0xcf8 0xff002000; inl 0xcfc -> OK 0x11e81234 */
     outl(&e, 0xcf8, 0xff002000);
     g_assert_cmphex(inl(&e, 0xcfc), ==, 0x11e81234);
-    /* register 0xfd with a 4-byte access: cut at the end of config space */
+    /* register 0xfd with a 4-byte access: cut at the end of config space;
+     * qtest: outl 0xcf8 0x800020fd; inl 0xcfc -> OK 0x0000 */
     outl(&e, 0xcf8, 0x800020fd);
     g_assert_cmphex(inl(&e, 0xcfc), ==, 0x000000);
     pci_env_destroy(&e);
@@ -605,6 +608,71 @@ static void test_iommu_hook(void)
     memory_region_unref(other);
 }
 
+/* Device DMA through an IOMMU region, as with VT-d: the hook returns a
+ * per-bus AddressSpace whose root holds the IOMMU region; the requester ID
+ * in the attributes picks the IOMMU index (one table per device). */
+static int rid_to_index(ScriptedIOMMU *s, MemTxAttrs attrs, void *opaque)
+{
+    return attrs.requester_id == 0x0020 ? 0 : 1;
+}
+
+static AddressSpace *iommu_as_fn(PCIBus *bus, void *opaque, int devfn)
+{
+    return opaque;
+}
+
+static void test_dma_through_iommu(void)
+{
+    PciEnv e;
+    PCIDevice *a, *b;
+    g_autoptr(GError) err = NULL;
+    ScriptedIOMMUOptions o = { .num_indexes = 2,
+                               .attrs_to_index = rid_to_index };
+    ScriptedIOMMU *s;
+    MemoryRegion *root;
+    AddressSpace *dma_as;
+    uint32_t v = 0xfeedface, back = 0;
+
+    pci_env_init(&e);
+    s = scripted_iommu_new("dmar", UINT64_MAX, &o, &err);
+    g_assert_no_error(err);
+    root = memory_region_new_container("dmar-root", UINT64_MAX);
+    test_add(root, 0, scripted_iommu_region(s), 0);
+    dma_as = address_space_new(root, "dmar-as");
+    g_assert_true(scripted_iommu_map(s, 0, 0x1000, 0x1000, e.memory, 0x300000,
+                                     IOMMU_RW, &err));
+    g_assert_true(scripted_iommu_map(s, 1, 0x1000, 0x1000, e.memory, 0x301000,
+                                     IOMMU_RO, &err));
+    g_assert_no_error(err);
+    pci_setup_iommu(e.bus, iommu_as_fn, dma_as);
+    a = pci_env_add(&e, "sim-testdev,addr=04.0");
+    b = pci_env_add(&e, "sim-testdev,addr=05.0");
+    cfg_writew(&e, 0, 4, 0, 0x04, PCI_COMMAND_MASTER);
+    cfg_writew(&e, 0, 5, 0, 0x04, PCI_COMMAND_MASTER);
+
+    /* 00:04.0 (index 0): iova 0x1010 -> RAM 0x300010 */
+    g_assert_cmpuint(pci_dma_write(a, 0x1010, &v, 4), ==, MEMTX_OK);
+    address_space_read(e.memory, 0x300010, MEMTXATTRS_UNSPECIFIED, &back, 4);
+    g_assert_cmphex(back, ==, 0xfeedface);
+    /* unmapped iova: a fault, a decode error, nothing written */
+    g_assert_cmpuint(pci_dma_write(a, 0x5000, &v, 4), ==, MEMTX_DECODE_ERROR);
+    g_assert_cmpint(scripted_iommu_last_fault(s).reason, ==,
+                    SCRIPTED_FAULT_UNMAPPED);
+    g_assert_cmphex(scripted_iommu_last_fault(s).iova, ==, 0x5000);
+    /* 00:05.0 (index 1): the same iova goes elsewhere, read-only */
+    g_assert_cmpuint(pci_dma_read(b, 0x1010, &back, 4), ==, MEMTX_OK);
+    g_assert_cmphex(back, ==, 0);
+    g_assert_cmpuint(pci_dma_write(b, 0x1010, &v, 4), ==, MEMTX_DECODE_ERROR);
+    g_assert_cmpint(scripted_iommu_last_fault(s).reason, ==,
+                    SCRIPTED_FAULT_PERM);
+    /* bus mastering off: the IOMMU is not even asked */
+    cfg_writew(&e, 0, 4, 0, 0x04, 0);
+    g_assert_cmpuint(pci_dma_write(a, 0x1010, &v, 4), ==, MEMTX_DECODE_ERROR);
+    pci_env_destroy(&e);
+    address_space_destroy(dma_as);
+    memory_region_unref(root);
+}
+
 /* ---- ECAM -------------------------------------------------------------------------- */
 
 static void test_ecam(void)
@@ -787,6 +855,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/dma/bus-master", test_bus_master);
     g_test_add_func("/pci/dma/requester-id", test_requester_id);
     g_test_add_func("/pci/dma/iommu-hook", test_iommu_hook);
+    g_test_add_func("/pci/dma/through-iommu", test_dma_through_iommu);
     g_test_add_func("/pci/ecam", test_ecam);
     g_test_add_func("/pci/intx", test_intx);
     g_test_add_func("/pci/reset", test_reset);

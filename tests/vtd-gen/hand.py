@@ -887,7 +887,7 @@ def qi_wait():
     v.rl(ICS)
     v.rl(IECTL)
     s.t.comment("IECTL unmasked: the event is sent, IP stays clear")
-    v.wl(IEDATA, 0x4321)
+    v.wl(IEDATA, 0x10041)
     v.wl(IEADDR, 0xfee00000)
     v.wl(IECTL, 0)
     v.qi_submit(s.tb.mem, [VTd.d_wait(iflag=True, sw=False)])

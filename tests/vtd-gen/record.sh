@@ -10,6 +10,7 @@ oracle="$here/../oracle/qtest-oracle.py"
 dir="$here/../qtest/vtd"
 if [ $# -eq 0 ]; then
     python3 "$here/gen.py"
+    python3 "$here/rejected.py" --record
     set -- "$dir"/*.qtest
 fi
 printf '%s\n' "$@" | xargs -P "${JOBS:-2}" -n 20 python3 "$oracle" --record \

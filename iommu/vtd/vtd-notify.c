@@ -1,0 +1,669 @@
+/*
+ * vtd-notify.c - IOMMU notifiers of the per-device DMAR regions: what a
+ * VFIO-style user (MAP/UNMAP), a vhost-style user (UNMAP only) or a device
+ * IOTLB (DEVIOTLB_UNMAP) is told when the guest invalidates.
+ *
+ * With caching mode (CAP.CM, VT-d spec 6.1) the guest invalidates after
+ * every change, not-present to present included, so an invalidation is the
+ * moment to look at its tables again. Each address space keeps, in an IOVA
+ * tree, what its MAP notifiers were told; a sync walks the guest tables
+ * over the invalidated range and compares, piece by piece, in address
+ * order:
+ *   - a leaf that the tree holds exactly (same range, output, permission):
+ *     nothing is sent;
+ *   - a leaf that is new: MAP; one that replaces other maps: UNMAP of what
+ *     it replaces, then MAP;
+ *   - a hole (not present, no permission, reserved bits, unreadable, or
+ *     output in the interrupt range) over maps: UNMAP.
+ * Every event is a naturally aligned power-of-two range. UNMAP events are
+ * cut at the notifiers' boundaries and at 2^aw-bits, so that no notifier
+ * crops one; a MAP event is a whole guest page (2 MiB or 1 GiB ones may
+ * reach past a notifier's range, which crops them).
+ *
+ * The cost of a sync follows the invalidated range: a page-selective one
+ * reads its few entries and looks at the tree around them; a domain-wide
+ * one walks the domain's tables once and sends nothing for what did not
+ * change.
+ *
+ * Address spaces whose notifiers are all UNMAP-only (vhost-style, no tree
+ * to keep) are told the invalidated range: the page range for a
+ * page-selective invalidation, the whole notifier range (cut as above) for
+ * domain, global and context invalidations, as QEMU 7.2's
+ * vtd_address_space_unmap does.
+ *
+ * MAP notifiers need caching mode: without it the guest does not
+ * invalidate when it adds mappings, so the registration is refused (QEMU
+ * 7.2 refuses vfio-pci without caching-mode at machine start; newer QEMU in
+ * notify_flag_changed, as here). Snoop control refuses every notifier
+ * (QEMU 7.2).
+ *
+ * Bounds: a sync looks at most VTD_SYNC_BUDGET entries (a guest can alias
+ * tables so that a few pages describe 2^36 mappings) and an address space
+ * remembers at most VTD_NOTIFY_MAX_MAPS maps; what goes past is counted in
+ * IntelIOMMUState.sync_truncated / sync_maps_dropped.
+ *
+ * Differences from QEMU 7.2 (vtd_page_walk_one and friends):
+ *   - unreadable entries, entries with reserved bits and leaves into the
+ *     interrupt range are holes (QEMU skips them and keeps what they
+ *     replaced mapped);
+ *   - a changed mapping is unmapped over the old map's whole range (QEMU
+ *     unmaps the new leaf's range, which leaves the rest of a bigger old
+ *     map mapped), and the sync range is widened to whole maps at its ends;
+ *   - a page-selective range is aligned to its size (the address mask
+ *     says which low bits to ignore, 6.5.1.2);
+ *   - domain and global invalidations do not unmap unchanged mappings;
+ *   - pass-through or invalid contexts unmap everything (QEMU: only a
+ *     context that is not present).
+ */
+#include "iommu/vtd/vtd-internal.h"
+
+#include <string.h>
+
+#define VTD_SYNC_BUDGET (1ULL << 24)
+#define VTD_NOTIFY_MAX_MAPS (1u << 21)
+
+static inline bool vtd_as_has_map_notifier(const VTDAddressSpace *vtd_as)
+{
+    return vtd_as->notifier_flags & IOMMU_NOTIFIER_MAP;
+}
+
+static inline hwaddr vtd_aw_last(IntelIOMMUState *s)
+{
+    return VTD_HAW_MASK(s->aw_bits);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+/* The largest naturally aligned power-of-two range at @start that ends at
+ * or before @last: its size - 1 */
+static hwaddr vtd_aligned_pow2_mask(hwaddr start, hwaddr last)
+{
+    hwaddr len_m1 = last - start;        /* length - 1, no overflow */
+    hwaddr align_m1 = start ? (start & -start) - 1 : HWADDR_MAX;
+    hwaddr fit_m1;
+
+    /* largest 2^k - 1 <= len_m1 */
+    if (len_m1 == HWADDR_MAX) {
+        fit_m1 = HWADDR_MAX;
+    } else {
+        fit_m1 = (1ULL << (63 - __builtin_clzll(len_m1 + 1))) - 1;
+    }
+    return MIN(align_m1, fit_m1);
+}
+
+static void vtd_send_unmap_chunks(VTDAddressSpace *vtd_as, hwaddr first,
+                                  hwaddr last)
+{
+    IOMMUTLBEvent ev = {
+        .type = IOMMU_NOTIFIER_UNMAP,
+        .entry = { .target_as = vtd_as->iommu_state->system_as,
+                   .perm = IOMMU_NONE },
+    };
+
+    for (;;) {
+        hwaddr mask = vtd_aligned_pow2_mask(first, last);
+
+        ev.entry.iova = first;
+        ev.entry.addr_mask = mask;
+        ev.entry.translated_addr = 0;
+        memory_region_notify_iommu(&vtd_as->iommu, 0, ev);
+        if (first + mask >= last) {
+            break;
+        }
+        first += mask + 1;
+    }
+}
+
+/* Notifiers of @vtd_as on index 0 that take UNMAP events */
+static inline bool vtd_unmap_notifier(IOMMUNotifier *n)
+{
+    return n && n->iommu_idx == 0 && (n->notifier_flags &
+                                      IOMMU_NOTIFIER_UNMAP);
+}
+
+/*
+ * UNMAP of [first, last] (clipped to 2^aw - 1), cut at every notifier's
+ * start and end so that each event lies wholly inside or outside each
+ * notifier, then into aligned power-of-two chunks; pieces no notifier
+ * covers are not sent.
+ */
+static void vtd_notify_unmap_range(VTDAddressSpace *vtd_as, hwaddr first,
+                                   hwaddr last)
+{
+    GPtrArray *list = vtd_as->iommu.notifiers;
+    hwaddr aw_last = vtd_aw_last(vtd_as->iommu_state);
+    hwaddr pos = first;
+
+    if (!list || first > aw_last) {
+        return;
+    }
+    last = MIN(last, aw_last);
+    while (pos <= last) {
+        hwaddr seg_last = last;
+        bool covered = false;
+
+        /* the nearest notifier boundary after pos */
+        for (guint i = 0; i < list->len; i++) {
+            IOMMUNotifier *n = g_ptr_array_index(list, i);
+            if (!vtd_unmap_notifier(n)) {
+                continue;
+            }
+            if (n->start > pos && n->start - 1 < seg_last) {
+                seg_last = n->start - 1;
+            }
+            if (n->end >= pos && n->end < seg_last) {
+                seg_last = n->end;
+            }
+            if (n->start <= pos && pos <= n->end) {
+                covered = true;
+            }
+        }
+        if (covered) {
+            vtd_send_unmap_chunks(vtd_as, pos, seg_last);
+        }
+        if (seg_last >= last) {
+            break;
+        }
+        pos = seg_last + 1;
+        /* the notifier list may have changed in a callback */
+        list = vtd_as->iommu.notifiers;
+        if (!list) {
+            break;
+        }
+    }
+}
+
+static void vtd_notify_map(VTDAddressSpace *vtd_as, const DMAMap *m)
+{
+    IOMMUTLBEvent ev = {
+        .type = IOMMU_NOTIFIER_MAP,
+        .entry = {
+            .target_as = vtd_as->iommu_state->system_as,
+            .iova = m->iova,
+            .translated_addr = m->translated_addr,
+            .addr_mask = m->size,
+            .perm = m->perm,
+        },
+    };
+
+    memory_region_notify_iommu(&vtd_as->iommu, 0, ev);
+}
+
+/* Forget the maps of the tree and tell every notifier its whole range
+ * (up to 2^aw - 1) is unmapped: QEMU's vtd_address_space_unmap. */
+static void vtd_address_space_unmap_all(VTDAddressSpace *vtd_as)
+{
+    iova_tree_destroy(vtd_as->iova_tree);
+    vtd_as->iova_tree = iova_tree_new();
+    vtd_notify_unmap_range(vtd_as, 0, HWADDR_MAX);
+}
+
+/* ---- the diff ------------------------------------------------------------ */
+
+typedef struct VTDSync {
+    VTDAddressSpace *vtd_as;
+    uintptr_t tag;           /* DMAMap.opaque of maps inserted now */
+} VTDSync;
+
+typedef struct VTDSpan {
+    hwaddr lo, hi;
+    bool any;
+} VTDSpan;
+
+static gboolean vtd_span_of(const DMAMap *map, gpointer data)
+{
+    VTDSpan *sp = data;
+    hwaddr end = map->iova + map->size;
+
+    if (!sp->any) {
+        sp->lo = map->iova;
+        sp->hi = end;
+        sp->any = true;
+    } else {
+        sp->lo = MIN(sp->lo, map->iova);
+        sp->hi = MAX(sp->hi, end);
+    }
+    return FALSE;
+}
+
+/* UNMAP every map overlapping [first, last] (whole: the event covers the
+ * union of them and the range) and drop them from the tree. */
+static void vtd_sync_unmap_overlaps(VTDSync *S, hwaddr first, hwaddr last)
+{
+    VTDAddressSpace *vtd_as = S->vtd_as;
+    VTDSpan sp = { 0 };
+    DMAMap whole;
+
+    iova_tree_foreach_range(vtd_as->iova_tree, first, last, vtd_span_of, &sp);
+    if (!sp.any) {
+        return;
+    }
+    whole.iova = MIN(first, sp.lo);
+    whole.size = MAX(last, sp.hi) - whole.iova;
+    iova_tree_remove(vtd_as->iova_tree, whole);
+    vtd_notify_unmap_range(vtd_as, whole.iova, whole.iova + whole.size);
+}
+
+static bool vtd_sync_piece(void *opaque, hwaddr iova, hwaddr mask,
+                           hwaddr translated, IOMMUAccessFlags perm)
+{
+    VTDSync *S = opaque;
+    VTDAddressSpace *vtd_as = S->vtd_as;
+    DMAMap probe = { .iova = iova, .size = mask };
+    const DMAMap *m = iova_tree_find(vtd_as->iova_tree, &probe);
+    DMAMap map;
+
+    if (perm == IOMMU_NONE) {
+        if (m) {
+            vtd_sync_unmap_overlaps(S, iova, iova + mask);
+        }
+        return true;
+    }
+    if (m && m->iova == iova && m->size == mask &&
+        m->translated_addr == translated && m->perm == perm) {
+        return true; /* unchanged */
+    }
+    if (m) {
+        vtd_sync_unmap_overlaps(S, iova, iova + mask);
+    }
+    if (iova_tree_count(vtd_as->iova_tree) >= VTD_NOTIFY_MAX_MAPS) {
+        vtd_as->iommu_state->sync_maps_dropped++;
+        return true;
+    }
+    map = (DMAMap) {
+        .iova = iova, .size = mask, .translated_addr = translated,
+        .perm = perm, .opaque = (void *)S->tag,
+    };
+    if (iova_tree_insert(vtd_as->iova_tree, &map) == IOVA_OK) {
+        vtd_notify_map(vtd_as, &map);
+    }
+    return true;
+}
+
+/* The current context of @vtd_as as the tables say (no cache: a sync
+ * follows an invalidation). False when it has no second-level mappings:
+ * translation off, context unusable, or pass-through. */
+static bool vtd_as_walk_ctx(VTDAddressSpace *vtd_as, VTDWalkCtx *ctx,
+                            int *err)
+{
+    IntelIOMMUState *s = vtd_as->iommu_state;
+    uint16_t sid = vtd_as_sid(vtd_as);
+    VTDContextEntry ce;
+    int ret;
+
+    *err = 0;
+    if (!s->dmar_enabled) {
+        return false;
+    }
+    ret = vtd_dev_to_context_entry(s, VTD_SID_BUS(sid), VTD_SID_DEVFN(sid),
+                                   &ce);
+    if (!ret) {
+        ret = vtd_ce_resolve(s, &ce, vtd_as->pasid, ctx);
+    }
+    if (ret) {
+        *err = ret;
+        return false;
+    }
+    return !ctx->pt;
+}
+
+/*
+ * Bring the tree and the notifiers of @vtd_as in line with the guest's
+ * tables over [first, last] (@ctx: its context, NULL when it has no
+ * mappings: then everything in the range goes).
+ */
+static void vtd_sync_range(VTDAddressSpace *vtd_as, const VTDWalkCtx *ctx,
+                           hwaddr first, hwaddr last, uintptr_t tag)
+{
+    IntelIOMMUState *s = vtd_as->iommu_state;
+    VTDSync S = { .vtd_as = vtd_as, .tag = tag };
+    uint64_t budget = VTD_SYNC_BUDGET;
+    const DMAMap *m;
+    uint64_t limit;
+
+    /* whole maps at both ends, so that a map replaced in part is walked
+     * again in full */
+    m = iova_tree_find_address(vtd_as->iova_tree, first);
+    if (m) {
+        first = m->iova;
+    }
+    m = iova_tree_find_address(vtd_as->iova_tree, last);
+    if (m) {
+        last = m->iova + m->size;
+    }
+    if (!ctx) {
+        vtd_sync_unmap_overlaps(&S, first, last);
+        return;
+    }
+    limit = vtd_ctx_iova_limit_aw(ctx->agaw, s->aw_bits);
+    if (first < limit) {
+        if (!vtd_page_walk(s, ctx, first, MIN(last, limit - 1),
+                           vtd_sync_piece, &S, &budget) && !budget) {
+            s->sync_truncated++;
+        }
+    }
+    if (last >= limit) {
+        /* above what the context translates now */
+        vtd_sync_unmap_overlaps(&S, MAX(first, limit), last);
+    }
+}
+
+/* A whole-space resync of @vtd_as (domain, global, context invalidation) */
+void vtd_sync_address_space(VTDAddressSpace *vtd_as)
+{
+    VTDWalkCtx ctx;
+    int err;
+
+    if (!(vtd_as->notifier_flags & IOMMU_NOTIFIER_IOTLB_EVENTS)) {
+        return;
+    }
+    if (!vtd_as_has_map_notifier(vtd_as)) {
+        vtd_address_space_unmap_all(vtd_as);
+        return;
+    }
+    if (!vtd_as_walk_ctx(vtd_as, &ctx, &err)) {
+        if (iova_tree_count(vtd_as->iova_tree) || err) {
+            vtd_address_space_unmap_all(vtd_as);
+        }
+        return;
+    }
+    vtd_sync_range(vtd_as, &ctx, 0, HWADDR_MAX, 0);
+}
+
+/* ---- which address spaces ---------------------------------------------- */
+
+/* A stable copy of the list: callbacks may register or unregister. */
+static GPtrArray *vtd_as_with_notifiers_snapshot(IntelIOMMUState *s)
+{
+    GPtrArray *a = g_ptr_array_new();
+
+    for (GList *l = s->vtd_as_with_notifiers; l; l = l->next) {
+        g_ptr_array_add(a, l->data);
+    }
+    return a;
+}
+
+void vtd_sync_notifiers_all(IntelIOMMUState *s)
+{
+    g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
+
+    for (guint i = 0; i < a->len; i++) {
+        vtd_sync_address_space(g_ptr_array_index(a, i));
+    }
+}
+
+/* Whether @vtd_as is in @domain_id now (its context as the tables say) */
+static bool vtd_as_in_domain(VTDAddressSpace *vtd_as, uint16_t domain_id,
+                             VTDWalkCtx *ctx)
+{
+    IntelIOMMUState *s = vtd_as->iommu_state;
+    uint16_t sid = vtd_as_sid(vtd_as);
+    VTDContextEntry ce;
+
+    if (vtd_dev_to_context_entry(s, VTD_SID_BUS(sid), VTD_SID_DEVFN(sid),
+                                 &ce) ||
+        vtd_ce_resolve(s, &ce, vtd_as->pasid, ctx)) {
+        return false;
+    }
+    return ctx->domain_id == domain_id;
+}
+
+void vtd_sync_notifiers_domain(IntelIOMMUState *s, uint16_t domain_id)
+{
+    g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
+    VTDWalkCtx ctx;
+
+    for (guint i = 0; i < a->len; i++) {
+        VTDAddressSpace *vtd_as = g_ptr_array_index(a, i);
+        if (vtd_as_in_domain(vtd_as, domain_id, &ctx)) {
+            vtd_sync_address_space(vtd_as);
+        }
+    }
+}
+
+void vtd_sync_notifiers_pasid(IntelIOMMUState *s, uint16_t domain_id,
+                              uint32_t pasid)
+{
+    g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
+    VTDWalkCtx ctx;
+
+    for (guint i = 0; i < a->len; i++) {
+        VTDAddressSpace *vtd_as = g_ptr_array_index(a, i);
+        if (vtd_as_in_domain(vtd_as, domain_id, &ctx) && ctx.pasid == pasid) {
+            vtd_sync_address_space(vtd_as);
+        }
+    }
+}
+
+void vtd_sync_notifiers_page(IntelIOMMUState *s, uint16_t domain_id,
+                             hwaddr addr, unsigned am, uint32_t pasid)
+{
+    g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
+    hwaddr size_m1, first, last;
+    VTDWalkCtx ctx;
+
+    /* 6.5.1.2: 2^am pages, the low am bits of the page number ignored */
+    if (am >= 64 - VTD_PAGE_SHIFT) {
+        size_m1 = HWADDR_MAX;
+    } else {
+        size_m1 = (VTD_PAGE_SIZE << am) - 1;
+    }
+    first = addr & ~size_m1;
+    last = first + size_m1;
+
+    for (guint i = 0; i < a->len; i++) {
+        VTDAddressSpace *vtd_as = g_ptr_array_index(a, i);
+
+        if (pasid != VTD_NO_PASID && pasid != vtd_as->pasid) {
+            continue;
+        }
+        if (!(vtd_as->notifier_flags & IOMMU_NOTIFIER_IOTLB_EVENTS) ||
+            !vtd_as_in_domain(vtd_as, domain_id, &ctx)) {
+            continue;
+        }
+        if (!vtd_as_has_map_notifier(vtd_as)) {
+            /* UNMAP-only: pass the invalidation on */
+            vtd_notify_unmap_range(vtd_as, first, last);
+            continue;
+        }
+        vtd_sync_range(vtd_as, (s->dmar_enabled && !ctx.pt) ? &ctx : NULL,
+                       first, last, 0);
+    }
+}
+
+void vtd_sync_context_device(IntelIOMMUState *s, uint16_t sid, unsigned fm)
+{
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
+    GHashTableIter it;
+    VTDAddressSpace *vtd_as;
+
+    if (!s->vtd_address_spaces) {
+        return;
+    }
+    g_hash_table_iter_init(&it, s->vtd_address_spaces);
+    while (g_hash_table_iter_next(&it, NULL, (gpointer *)&vtd_as)) {
+        if (vtd_as_matches_sid(vtd_as, sid, fm)) {
+            g_ptr_array_add(all, vtd_as);
+        }
+    }
+    for (guint i = 0; i < all->len; i++) {
+        vtd_as = g_ptr_array_index(all, i);
+        /* it may have entered or left pass-through, or another domain */
+        vtd_switch_address_space(vtd_as);
+        vtd_sync_address_space(vtd_as);
+    }
+}
+
+void vtd_address_space_refresh_all(IntelIOMMUState *s)
+{
+    g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
+
+    for (guint i = 0; i < a->len; i++) {
+        vtd_address_space_unmap_all(g_ptr_array_index(a, i));
+    }
+    vtd_switch_address_spaces(s);
+}
+
+void vtd_deviotlb_invalidate(IntelIOMMUState *s, uint16_t sid, hwaddr addr,
+                             hwaddr addr_mask)
+{
+    VTDAddressSpace *vtd_as = vtd_get_as_by_sid(s, sid);
+    IOMMUTLBEvent ev = {
+        .type = IOMMU_NOTIFIER_DEVIOTLB_UNMAP,
+        .entry = { .iova = addr & ~addr_mask, .addr_mask = addr_mask,
+                   .perm = IOMMU_NONE },
+    };
+
+    if (!vtd_as) {
+        return;
+    }
+    /* 6.5.2.5: the device's own address space, as QEMU sends it */
+    ev.entry.target_as = &vtd_as->as;
+    memory_region_notify_iommu(&vtd_as->iommu, 0, ev);
+}
+
+/* ---- the region's notifier hooks ----------------------------------------- */
+
+bool vtd_iommu_notify_flag_changed(MemoryRegion *iommu, unsigned old_flags,
+                                   unsigned new_flags, GError **errp)
+{
+    VTDAddressSpace *vtd_as = (VTDAddressSpace *)iommu;
+    IntelIOMMUState *s = vtd_as->iommu_state;
+    unsigned added = new_flags & ~old_flags;
+
+    if (added && s->snoop_control) {
+        g_set_error(errp, IOMMUSIM_IOMMU_ERROR, IOMMU_ERROR_REFUSED,
+                    "Snoop Control with vhost or VFIO is not supported");
+        return false;
+    }
+    if ((added & IOMMU_NOTIFIER_MAP) && !s->caching_mode) {
+        uint16_t sid = vtd_as_sid(vtd_as);
+        g_set_error(errp, IOMMUSIM_IOMMU_ERROR, IOMMU_ERROR_REFUSED,
+                    "device %02x:%02x.%x requires caching-mode=on in "
+                    "intel-iommu for MAP notifiers (VT-d spec 6.1)",
+                    VTD_SID_BUS(sid), (VTD_SID_DEVFN(sid) >> 3) & 0x1f,
+                    VTD_SID_DEVFN(sid) & 7);
+        return false;
+    }
+    vtd_as->notifier_flags = new_flags;
+    if (old_flags == IOMMU_NOTIFIER_NONE && new_flags != IOMMU_NOTIFIER_NONE &&
+        !vtd_as->on_notifier_list) {
+        s->vtd_as_with_notifiers = g_list_prepend(s->vtd_as_with_notifiers,
+                                                  vtd_as);
+        vtd_as->on_notifier_list = true;
+    } else if (new_flags == IOMMU_NOTIFIER_NONE && vtd_as->on_notifier_list) {
+        s->vtd_as_with_notifiers = g_list_remove(s->vtd_as_with_notifiers,
+                                                 vtd_as);
+        vtd_as->on_notifier_list = false;
+    }
+    if (!(new_flags & IOMMU_NOTIFIER_MAP) &&
+        iova_tree_count(vtd_as->iova_tree)) {
+        /* nobody left to remember MAP events for */
+        iova_tree_destroy(vtd_as->iova_tree);
+        vtd_as->iova_tree = iova_tree_new();
+    }
+    return true;
+}
+
+void vtd_notify_forget(VTDAddressSpace *vtd_as)
+{
+    IntelIOMMUState *s = vtd_as->iommu_state;
+
+    if (vtd_as->on_notifier_list) {
+        s->vtd_as_with_notifiers = g_list_remove(s->vtd_as_with_notifiers,
+                                                 vtd_as);
+        vtd_as->on_notifier_list = false;
+    }
+    vtd_as->notifier_flags = IOMMU_NOTIFIER_NONE;
+}
+
+typedef struct VTDReplay {
+    uintptr_t tag;
+    GArray *maps;   /* DMAMap: told to the others, not yet to the new one */
+} VTDReplay;
+
+static gboolean vtd_replay_collect(const DMAMap *map, gpointer data)
+{
+    VTDReplay *r = data;
+
+    if ((uintptr_t)map->opaque != r->tag) {
+        g_array_append_val(r->maps, *map);
+    }
+    return FALSE;
+}
+
+/*
+ * Replay (QEMU's vtd_iommu_replay): @n is told its whole range is
+ * unmapped, then, if the address space has MAP notifiers, its range is
+ * synced (new and changed mappings reach every notifier, @n included) and
+ * @n is told every other mapping in its range.
+ */
+void vtd_iommu_replay(MemoryRegion *iommu, IOMMUNotifier *n)
+{
+    VTDAddressSpace *vtd_as = (VTDAddressSpace *)iommu;
+    IntelIOMMUState *s = vtd_as->iommu_state;
+    static uintptr_t replay_tags;
+    hwaddr aw_last = vtd_aw_last(s);
+    VTDReplay r = { 0 };
+    bool was_registered = iommu_notifier_region(n) == &vtd_as->iommu;
+    VTDWalkCtx ctx;
+    g_autoptr(GArray) maps = NULL;
+    int err;
+
+    if (n->start <= aw_last && (n->notifier_flags & IOMMU_NOTIFIER_UNMAP)) {
+        IOMMUTLBEvent ev = {
+            .type = IOMMU_NOTIFIER_UNMAP,
+            .entry = { .target_as = s->system_as, .perm = IOMMU_NONE },
+        };
+        hwaddr pos = n->start, last = MIN(n->end, aw_last);
+
+        for (;;) {
+            hwaddr mask = vtd_aligned_pow2_mask(pos, last);
+            ev.entry.iova = pos;
+            ev.entry.addr_mask = mask;
+            memory_region_notify_iommu_one(n, &ev);
+            if (pos + mask >= last) {
+                break;
+            }
+            pos += mask + 1;
+        }
+    }
+    if (!vtd_as_has_map_notifier(vtd_as) ||
+        !(n->notifier_flags & IOMMU_NOTIFIER_MAP)) {
+        return;
+    }
+    if (!vtd_as_walk_ctx(vtd_as, &ctx, &err)) {
+        if (iova_tree_count(vtd_as->iova_tree)) {
+            vtd_address_space_unmap_all(vtd_as);
+        }
+        return;
+    }
+    r.tag = ++replay_tags;
+    vtd_sync_range(vtd_as, &ctx, n->start, n->end, r.tag);
+    if (!was_registered) {
+        /* the sync's own events did not reach it: tell it everything */
+        r.tag = UINTPTR_MAX;
+    }
+    /* collected first: a notifier may make the tree change */
+    maps = g_array_new(FALSE, FALSE, sizeof(DMAMap));
+    r.maps = maps;
+    iova_tree_foreach_range(vtd_as->iova_tree, n->start, n->end,
+                            vtd_replay_collect, &r);
+    for (guint i = 0; i < maps->len; i++) {
+        const DMAMap *m = &g_array_index(maps, DMAMap, i);
+        IOMMUTLBEvent ev = {
+            .type = IOMMU_NOTIFIER_MAP,
+            .entry = {
+                .target_as = s->system_as,
+                .iova = m->iova,
+                .translated_addr = m->translated_addr,
+                .addr_mask = m->size,
+                .perm = m->perm,
+            },
+        };
+        if (was_registered && iommu_notifier_region(n) != &vtd_as->iommu) {
+            break; /* it unregistered itself */
+        }
+        memory_region_notify_iommu_one(n, &ev);
+    }
+}
