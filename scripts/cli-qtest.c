@@ -134,7 +134,8 @@ static bool parse_size_mib(const char *s, uint64_t *out)
     if (mul == 1 && frac != 0) {
         return false;
     }
-    r = (unsigned __int128)val * mul + (unsigned __int128)(frac * (double)mul + 0.5);
+    r = (unsigned __int128)val * mul +
+        (unsigned __int128)(frac * (double)mul + 0.5);
     if (r >> 64) {
         return false;
     }
@@ -194,9 +195,12 @@ static int parse_icount(QTestOpts *o, const char *arg)
                 return qerr("-icount %s: Parameter 'sleep' expects 'on' or "
                             "'off'", arg);
             }
-        } else if (g_str_has_prefix(v, "shift=") || g_str_has_prefix(v, "align=") ||
-                   g_str_has_prefix(v, "rr=") || g_str_has_prefix(v, "rrfile=") ||
-                   g_str_has_prefix(v, "rrsnapshot=") || (i == 0 && !strchr(v, '='))) {
+        } else if (g_str_has_prefix(v, "shift=") ||
+                   g_str_has_prefix(v, "align=") ||
+                   g_str_has_prefix(v, "rr=") ||
+                   g_str_has_prefix(v, "rrfile=") ||
+                   g_str_has_prefix(v, "rrsnapshot=") ||
+                   (i == 0 && !strchr(v, '='))) {
             /* instruction counting has no meaning without a CPU */
         } else {
             return qerr("-icount %s: Invalid parameter '%.*s'", arg,
@@ -258,7 +262,7 @@ static const char usage[] =
     "as qemu-system-x86_64 7.2 with the same options.\n"
     "\n"
     "  -machine NAME[,accel=A]   machine: q35 (default), or a FILE.lua\n"
-    "  -m [size=]SIZE            RAM size (MiB without a suffix; default 128M)\n"
+    "  -m [size=]SIZE            RAM size (MiB without a suffix; 128M)\n"
     "  -device DRIVER[,PROP=V]   add a device (repeatable; -device help)\n"
     "  -bios FILE                firmware image (a multiple of 64 KiB)\n"
     "  -accel tcg|kvm|qtest      qtest: clock_step/clock_set move the clock\n"
@@ -505,7 +509,8 @@ static bool open_chardev(const char *spec, int *in_fd, int *out_fd,
             server = true;
         } else if (!strcmp(parts[i], "server=off")) {
             server = false;
-        } else if (!strcmp(parts[i], "nowait") || g_str_has_prefix(parts[i], "wait=")) {
+        } else if (!strcmp(parts[i], "nowait") ||
+                   g_str_has_prefix(parts[i], "wait=")) {
             /* we always wait for the one client we serve */
         } else {
             qerr("-qtest %s: unknown socket option '%s'", spec, parts[i]);
@@ -580,24 +585,27 @@ static int serve(lua_State *L, QTestServer *s, VClock *clock, int in_fd,
     sim_call_enter(L, &frame);
     for (;;) {
         struct pollfd p = { .fd = in_fd, .events = POLLIN };
+        size_t pending;
         ssize_t n;
         int r;
 
-        if (!flush_output(s, out_fd)) {
-            status = errno == EPIPE ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-            break;
-        }
-        /* Is more input here already? If not, the machine is idle: let
-         * the clock move on (-icount sleep=off), then wait. */
+        /*
+         * Every line received so far has run. Is more input here already?
+         * If not, the machine is idle: the clock moves on (-icount
+         * sleep=off) before the replies go out, so that a client that waits
+         * for a reply before sending the next line always finds the timers
+         * of the lines before it run - whatever the host's scheduling.
+         */
         do {
             r = poll(&p, 1, 0);
         } while (r < 0 && errno == EINTR);
         if (r == 0) {
             if (vclock_idle(clock, 0)) {
                 report_callback_error(L, &frame);
-                if (!flush_output(s, out_fd)) {
-                    break;
-                }
+            }
+            if (!flush_output(s, out_fd)) {
+                status = errno == EPIPE ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+                break;
             }
             for (;;) {
                 int64_t wait_ns = vclock_realtime_wait_ns(clock);
@@ -614,6 +622,13 @@ static int serve(lua_State *L, QTestServer *s, VClock *clock, int in_fd,
                     report_callback_error(L, &frame);
                     flush_output(s, out_fd);
                 }
+            }
+        } else {
+            /* input keeps coming: send replies in big pieces */
+            qtest_server_output(s, &pending);
+            if (pending >= BUFSZ && !flush_output(s, out_fd)) {
+                status = errno == EPIPE ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+                break;
             }
         }
         n = read(in_fd, buf, BUFSZ);
@@ -691,6 +706,7 @@ int cli_qtest(int argc, char **argv)
         vclock_set_mode(clock, VCLOCK_REALTIME);
     }
 
+    
     L = luaL_newstate();
     if (!L) {
         status = qerr("cannot create a Lua state");
@@ -706,6 +722,7 @@ int cli_qtest(int argc, char **argv)
         status = qerr("%s", msg ? msg : "(error object is not a string)");
         goto out_lua;
     }
+    
     /* the machine table stays at -1 (it anchors the machine) */
     cfg.memory = b.memory;
     cfg.io = b.io;
@@ -730,6 +747,7 @@ int cli_qtest(int argc, char **argv)
         fprintf(log, "[I %.06f] OPENED\n", 0.0);
     }
     status = serve(L, s, clock, in_fd, out_fd);
+    
     if (log) {
         fprintf(log, "[I +%.06f] CLOSED\n", 0.0);
     }
@@ -745,6 +763,7 @@ int cli_qtest(int argc, char **argv)
 
 out_lua:
     lua_close(L);
+    
     if (log) {
         fclose(log);
     }

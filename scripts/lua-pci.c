@@ -11,6 +11,7 @@
  */
 #include "scripts/lua-iommusim.h"
 #include "scripts/lua-pci.h"
+#include "scripts/lua-vtd.h"
 #include "dma/pci-host.h"
 #include "dma/pci-driver.h"
 #include "dma/pci-bridge.h"
@@ -427,6 +428,7 @@ static int sim_pci_host_gc(lua_State *L)
             true;
     }
     sim_call_enter(L, &c);
+    sim_vtd_host_teardown(L, h->bus);   /* intel-iommu goes first */
     pci_bus_foreach_device(h->bus, true, release_as, L);
     pci_host_destroy(h);
     for (guint i = 0; i < u->config_hooks->len; i++) {
@@ -569,6 +571,10 @@ static int sim_pci_bus_device(lua_State *L)
     SimCall c;
 
     lua_settop(L, 2);
+    if (sim_vtd_spec(spec)) {
+        /* not a PCI function: the IOMMU of the hierarchy (lua-vtd.c) */
+        return sim_vtd_device_add(L, bus, spec);
+    }
     sim_call_enter(L, &c);
     d = pci_device_add(bus, spec, &err);
     sim_call_leave(L, &c);

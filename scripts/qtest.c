@@ -39,9 +39,6 @@
 /* write/b64write/memset stream in chunks that end on multiples of this,
  * so that MMIO sees the same access sizes as one big write would give. */
 #define QTEST_CHUNK 65536
-/* Largest write/b64write/memset: beyond it, even skipping unassigned
- * space takes too long. */
-#define QTEST_MAX_WRITE (UINT64_C(1) << 36)
 
 struct QTestServer {
     QTestConfig cfg;

@@ -32,10 +32,13 @@
  * a port above 0xffff, `read` of 0 bytes, an empty line - iommusim replies
  * "ERR <command>: <reason>" instead and goes on (an empty line gets
  * "FAIL Unknown command ''", as a line starting with a space does in QEMU).
- * Sizes QEMU would try to allocate in one piece are limited (read, b64read:
- * QTEST_MAX_READ bytes; write, b64write data: the line itself) and ranges
- * that would wrap past 2^64 get ERR; memset streams and has no limit but
- * the wrap. A NUL byte ends the line's text as it ends QEMU's C strings.
+ * QEMU allocates a buffer of SIZE bytes for read, write, b64read, b64write
+ * and memset; iommusim answers ERR above QTEST_MAX_READ bytes for the reads
+ * and QTEST_MAX_WRITE for the writes (which stream in 64 KiB pieces, cut at
+ * 64 KiB-aligned addresses so that MMIO sees the accesses one big write
+ * would make). A range that runs past 2^64 wraps to 0, as in QEMU. A NUL
+ * byte ends the line's text as it ends QEMU's C strings (QEMU would wait
+ * for a newline that never comes).
  */
 #ifndef IOMMUSIM_SCRIPTS_QTEST_H
 #define IOMMUSIM_SCRIPTS_QTEST_H
@@ -47,6 +50,9 @@
 
 /* Largest `read`/`b64read` (the reply holds twice as many hex digits). */
 #define QTEST_MAX_READ (64u * 1024 * 1024)
+/* Largest write/b64write/memset (even skipping unassigned space costs
+ * time in proportion) */
+#define QTEST_MAX_WRITE (UINT64_C(1) << 36)
 
 typedef struct QTestServer QTestServer;
 

@@ -12,11 +12,12 @@
  *    (1 GiB). When it holds VTD_IOTLB_MAX_SIZE entries it is emptied
  *    before the next insertion (even one that replaces an entry).
  *
- * The IOTLB here is an open-addressing hash table with linear probing
- * (2048 slots for at most 1024 entries, so probes stay short), deletion by
- * backward shift (no tombstones), entries stored inline: a hit is one hash
- * and usually one cache line. Selective invalidations scan the slots,
- * O(2048) whatever the domain size.
+ * The IOTLB here is a dense array of at most VTD_IOTLB_MAX_SIZE entries
+ * with an open-addressing index (2048 four-byte slots, linear probing,
+ * deletion by backward shift, no tombstones). A slot holds 21 bits of the
+ * key's hash (its top 11 bits are the home slot) and the entry's position
+ * in the array, so probing reads only the 8 KiB index and the entry that
+ * matches; selective invalidations walk the dense array, O(entries).
  */
 #include "iommu/vtd/vtd-internal.h"
 
@@ -24,16 +25,22 @@
 
 #define VTD_IOTLB_SLOTS_BITS 11
 #define VTD_IOTLB_SLOTS (1u << VTD_IOTLB_SLOTS_BITS)
+#define VTD_IOTLB_SLOT_MASK (VTD_IOTLB_SLOTS - 1)
+#define VTD_IOTLB_IDX_BITS 11            /* entry index + 1: 1..1024 */
+#define VTD_IOTLB_IDX_MASK ((1u << VTD_IOTLB_IDX_BITS) - 1)
 G_STATIC_ASSERT(VTD_IOTLB_SLOTS >= 2 * VTD_IOTLB_MAX_SIZE);
+G_STATIC_ASSERT(VTD_IOTLB_MAX_SIZE < (1u << VTD_IOTLB_IDX_BITS));
 
 struct VTDIOTLB {
     unsigned count;
     unsigned level_count[4]; /* entries per level: levels without any are
                               * not probed */
-    VTDIOTLBEntry slot[VTD_IOTLB_SLOTS]; /* level 0: empty */
+    uint32_t slot[VTD_IOTLB_SLOTS];         /* 0: empty */
+    VTDIOTLBEntry entry[VTD_IOTLB_MAX_SIZE]; /* dense, [0, count) */
 };
 
-static inline unsigned vtd_iotlb_hash(uint64_t gfn, uint16_t sid,
+/* 21 bits of hash: bits 20:10 are the home slot */
+static inline uint32_t vtd_iotlb_hash(uint64_t gfn, uint16_t sid,
                                       uint32_t pasid, unsigned level)
 {
     uint64_t h = gfn * 0x9e3779b97f4a7c15ULL;
@@ -41,10 +48,25 @@ static inline unsigned vtd_iotlb_hash(uint64_t gfn, uint16_t sid,
     h ^= level;
     h ^= h >> 31;
     h *= 0xbf58476d1ce4e5b9ULL;
-    return (unsigned)(h >> (64 - VTD_IOTLB_SLOTS_BITS));
+    return (uint32_t)(h >> (64 - 21));
 }
 
-static inline unsigned vtd_iotlb_home(const VTDIOTLBEntry *e)
+static inline unsigned slot_home(uint32_t slot)
+{
+    return slot >> (21 - VTD_IOTLB_SLOTS_BITS + VTD_IOTLB_IDX_BITS);
+}
+
+static inline uint32_t slot_make(uint32_t hash, unsigned idx)
+{
+    return hash << VTD_IOTLB_IDX_BITS | (idx + 1);
+}
+
+static inline unsigned slot_idx(uint32_t slot)
+{
+    return (slot & VTD_IOTLB_IDX_MASK) - 1;
+}
+
+static inline uint32_t entry_hash(const VTDIOTLBEntry *e)
 {
     return vtd_iotlb_hash(e->gfn, e->sid, e->pasid, e->level);
 }
@@ -59,22 +81,27 @@ void vtd_iotlb_free(VTDIOTLB *t)
     g_free(t);
 }
 
-static inline VTDIOTLBEntry *vtd_iotlb_find(VTDIOTLB *t, uint64_t gfn,
-                                            uint16_t sid, uint32_t pasid,
-                                            unsigned level)
+/* The slot of the entry with this key, or -1 */
+static inline int vtd_iotlb_find_slot(const VTDIOTLB *t, uint64_t gfn,
+                                      uint16_t sid, uint32_t pasid,
+                                      unsigned level, uint32_t hash)
 {
-    unsigned i = vtd_iotlb_hash(gfn, sid, pasid, level);
+    const uint32_t tag = hash << VTD_IOTLB_IDX_BITS;
+    unsigned i = hash >> (21 - VTD_IOTLB_SLOTS_BITS);
 
     for (;;) {
-        VTDIOTLBEntry *e = &t->slot[i];
-        if (e->level == 0) {
-            return NULL;
+        uint32_t sl = t->slot[i];
+        if (sl == 0) {
+            return -1;
         }
-        if (e->gfn == gfn && e->sid == sid && e->pasid == pasid &&
-            e->level == level) {
-            return e;
+        if ((sl & ~VTD_IOTLB_IDX_MASK) == tag) {
+            const VTDIOTLBEntry *e = &t->entry[slot_idx(sl)];
+            if (e->gfn == gfn && e->sid == sid && e->pasid == pasid &&
+                e->level == level) {
+                return (int)i;
+            }
         }
-        i = (i + 1) & (VTD_IOTLB_SLOTS - 1);
+        i = (i + 1) & VTD_IOTLB_SLOT_MASK;
     }
 }
 
@@ -91,10 +118,12 @@ VTDIOTLBEntry *vtd_lookup_iotlb(IntelIOMMUState *s, uint16_t sid,
             }
             uint64_t gfn = (addr & vtd_level_page_mask(level)) >>
                            VTD_PAGE_SHIFT;
-            VTDIOTLBEntry *e = vtd_iotlb_find(t, gfn, sid, pasid, level);
-            if (e) {
+            int i = vtd_iotlb_find_slot(t, gfn, sid, pasid, level,
+                                        vtd_iotlb_hash(gfn, sid, pasid,
+                                                       level));
+            if (i >= 0) {
                 s->stats.iotlb_hits++;
-                return e;
+                return &t->entry[slot_idx(t->slot[i])];
             }
         }
     }
@@ -117,7 +146,9 @@ void vtd_update_iotlb(IntelIOMMUState *s, uint16_t sid, uint16_t domain_id,
 {
     VTDIOTLB *t = s->iotlb;
     uint64_t gfn;
-    unsigned i;
+    uint32_t hash;
+    unsigned idx;
+    int i;
 
     if (level < 1 || level > 3) {
         return; /* the walk gives leaves at levels 1-3 only */
@@ -130,21 +161,20 @@ void vtd_update_iotlb(IntelIOMMUState *s, uint16_t sid, uint16_t domain_id,
         vtd_iotlb_clear(t);
     }
 
-    i = vtd_iotlb_hash(gfn, sid, pasid, level);
-    for (;;) {
-        VTDIOTLBEntry *e = &t->slot[i];
-        if (e->level == 0) {
-            t->count++;
-            t->level_count[level]++;
-            break;
+    hash = vtd_iotlb_hash(gfn, sid, pasid, level);
+    i = vtd_iotlb_find_slot(t, gfn, sid, pasid, level, hash);
+    if (i >= 0) {
+        idx = slot_idx(t->slot[i]); /* replace */
+    } else {
+        unsigned j = hash >> (21 - VTD_IOTLB_SLOTS_BITS);
+        while (t->slot[j]) {
+            j = (j + 1) & VTD_IOTLB_SLOT_MASK;
         }
-        if (e->gfn == gfn && e->sid == sid && e->pasid == pasid &&
-            e->level == level) {
-            break; /* replace */
-        }
-        i = (i + 1) & (VTD_IOTLB_SLOTS - 1);
+        idx = t->count++;
+        t->slot[j] = slot_make(hash, idx);
+        t->level_count[level]++;
     }
-    t->slot[i] = (VTDIOTLBEntry) {
+    t->entry[idx] = (VTDIOTLBEntry) {
         .gfn = gfn,
         .slpte = slpte,
         .mask = vtd_level_page_mask(level),
@@ -161,50 +191,67 @@ unsigned vtd_iotlb_size(IntelIOMMUState *s)
     return s->iotlb->count;
 }
 
-/* Remove the entry at @hole and close the gap (backward shift). */
-static void vtd_iotlb_delete_at(VTDIOTLB *t, unsigned hole)
+/* Empty slot @hole and close the gap (backward shift). */
+static void vtd_iotlb_unslot(VTDIOTLB *t, unsigned hole)
 {
-    const unsigned mask = VTD_IOTLB_SLOTS - 1;
     unsigned j = hole;
 
-    t->level_count[t->slot[hole].level]--;
     for (;;) {
-        j = (j + 1) & mask;
-        VTDIOTLBEntry *e = &t->slot[j];
-        if (e->level == 0) {
+        j = (j + 1) & VTD_IOTLB_SLOT_MASK;
+        uint32_t sl = t->slot[j];
+        if (sl == 0) {
             break;
         }
-        unsigned home = vtd_iotlb_home(e);
-        /* e may move to the hole unless its home lies in (hole, j] */
+        unsigned home = slot_home(sl);
+        /* it may move to the hole unless its home lies in (hole, j] */
         bool stays = hole <= j ? (home > hole && home <= j)
                                : (home > hole || home <= j);
         if (!stays) {
-            t->slot[hole] = *e;
+            t->slot[hole] = sl;
             hole = j;
         }
     }
-    memset(&t->slot[hole], 0, sizeof(t->slot[hole]));
+    t->slot[hole] = 0;
+}
+
+/* The slot that points at entry @idx */
+static unsigned vtd_iotlb_slot_of(const VTDIOTLB *t, unsigned idx)
+{
+    unsigned i = entry_hash(&t->entry[idx]) >> (21 - VTD_IOTLB_SLOTS_BITS);
+
+    while (slot_idx(t->slot[i]) != idx || t->slot[i] == 0) {
+        i = (i + 1) & VTD_IOTLB_SLOT_MASK;
+    }
+    return i;
+}
+
+/* Remove entry @idx: its slot goes, the last entry moves into its place */
+static void vtd_iotlb_delete(VTDIOTLB *t, unsigned idx)
+{
+    unsigned last = t->count - 1;
+
+    t->level_count[t->entry[idx].level]--;
+    vtd_iotlb_unslot(t, vtd_iotlb_slot_of(t, idx));
+    if (idx != last) {
+        unsigned i = vtd_iotlb_slot_of(t, last);
+        t->entry[idx] = t->entry[last];
+        t->slot[i] = (t->slot[i] & ~VTD_IOTLB_IDX_MASK) | (idx + 1);
+    }
     t->count--;
 }
 
 typedef bool (*VTDIOTLBPred)(const VTDIOTLBEntry *e, const void *data);
 
-/* Remove every entry @pred selects. A deletion may pull a later entry (or
- * one that wrapped around from the start) into the current slot, so the
- * slot is looked at again; entries never move to a slot already passed
- * except wrapped ones, which were already looked at. */
-static void vtd_iotlb_remove_if(VTDIOTLB *t, VTDIOTLBPred pred,
+/* Remove every entry @pred selects (walking the dense array from its end,
+ * so that the entry moved into a freed place was already looked at). */
+static inline __attribute__((always_inline)) void
+vtd_iotlb_remove_if(VTDIOTLB *t, VTDIOTLBPred pred,
                                 const void *data)
 {
-    unsigned i = 0;
-
-    while (i < VTD_IOTLB_SLOTS && t->count) {
-        VTDIOTLBEntry *e = &t->slot[i];
-        if (e->level != 0 && pred(e, data)) {
-            vtd_iotlb_delete_at(t, i);
-            continue;
+    for (unsigned i = t->count; i-- > 0;) {
+        if (pred(&t->entry[i], data)) {
+            vtd_iotlb_delete(t, i);
         }
-        i++;
     }
 }
 

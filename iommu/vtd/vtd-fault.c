@@ -98,7 +98,10 @@ void vtd_update_fsts_ppf(IntelIOMMUState *s)
     vtd_set_clear_mask_long(s, VTD_REG_FSTS, VTD_FSTS_PPF, ppf);
 }
 
-/* 10.4.14: write the record (F is set afterwards by the caller) */
+/* 10.4.14: write the record (F is set afterwards by the caller). PV keeps
+ * 16 bits of the PASID, as QEMU 7.2 does (the field has 20): a request
+ * without PASID (VTD_NO_PASID) reads PV 0xffff, PP 0 (qemu-system-x86_64
+ * 7.2: readq 0xfed90228 -> OK 0x80ffff0700000020). */
 static void vtd_record_frcd(IntelIOMMUState *s, unsigned index,
                             uint16_t source_id, hwaddr addr,
                             VTDFaultReason reason, bool is_write,
@@ -107,7 +110,7 @@ static void vtd_record_frcd(IntelIOMMUState *s, unsigned index,
     uint64_t lo = VTD_FRCD_LO_FI(addr);
     uint64_t hi = source_id |
                   ((uint64_t)(reason & 0xff) << VTD_FRCD_HI_FR_SHIFT) |
-                  ((uint64_t)(pasid & 0xfffff) << VTD_FRCD_HI_PV_SHIFT);
+                  ((uint64_t)(pasid & 0xffff) << VTD_FRCD_HI_PV_SHIFT);
 
     if (is_pasid) {
         hi |= VTD_FRCD_HI_PP;

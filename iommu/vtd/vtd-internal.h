@@ -13,7 +13,7 @@
  * blocks (or in vtd-walk.h).
  *
  * Register offsets, bit positions and reset values follow the Intel VT-d
- * specification (rev. 3.x, chapter 11 "Register Descriptions") and the
+ * specification (rev. 3.x, chapter 10 "Register Descriptions") and the
  * values QEMU 7.2 exposes for the same properties (checked by qtest reads
  * of qemu-system-x86_64 7.2; see tests/unit/test-vtd-regs.c).
  */
@@ -267,7 +267,8 @@ typedef enum VTDFaultReason {
 #define VTD_INV_DESC_PC         7   /* 6.5.2.2 PASID-cache */
 
 /* Most descriptors processed in one tail write; the rest wait for the
- * next register access (see vtd_inv_queue_run). Guards against storms. */
+ * next tail write (vtd_fetch_inv_desc). Guards against queues that feed
+ * themselves (a wait status write into IQT). */
 #define VTD_IQ_BUDGET           65536
 
 /* A descriptor, 128 or 256 bits (IQA.DW) */

@@ -15,10 +15,12 @@
  *     it replaces, then MAP;
  *   - a hole (not present, no permission, reserved bits, unreadable, or
  *     output in the interrupt range) over maps: UNMAP.
- * Every event is a naturally aligned power-of-two range. UNMAP events are
- * cut at the notifiers' boundaries and at 2^aw-bits, so that no notifier
- * crops one; a MAP event is a whole guest page (2 MiB or 1 GiB ones may
- * reach past a notifier's range, which crops them).
+ * Every event is a naturally aligned power-of-two range that lies wholly
+ * inside or wholly outside each notifier's range and below 2^aw-bits:
+ * events are cut at the boundaries of the notifiers that take them (a
+ * 2 MiB page across the end of a notifier's range reaches it as the
+ * chunks inside), so the core never has to crop one (QEMU 7.2 asserts
+ * that MAP/UNMAP events lie inside the range).
  *
  * The cost of a sync follows the invalidated range: a page-selective one
  * reads its few entries and looks at the tree around them; a domain-wide
@@ -91,50 +93,59 @@ static hwaddr vtd_aligned_pow2_mask(hwaddr start, hwaddr last)
     return MIN(align_m1, fit_m1);
 }
 
-static void vtd_send_unmap_chunks(VTDAddressSpace *vtd_as, hwaddr first,
-                                  hwaddr last)
+/* Deliver [first, last] as naturally aligned power-of-two chunks of type
+ * @type (MAP: output @translated at @first, moving with the chunk) to every
+ * notifier of index 0 (the core skips the notifiers a chunk misses). */
+static void vtd_send_chunks(VTDAddressSpace *vtd_as, IOMMUNotifierFlag type,
+                            hwaddr first, hwaddr last, hwaddr translated,
+                            IOMMUAccessFlags perm)
 {
     IOMMUTLBEvent ev = {
-        .type = IOMMU_NOTIFIER_UNMAP,
+        .type = type,
         .entry = { .target_as = vtd_as->iommu_state->system_as,
-                   .perm = IOMMU_NONE },
+                   .perm = type == IOMMU_NOTIFIER_MAP ? perm : IOMMU_NONE },
     };
+    hwaddr pos = first;
 
     for (;;) {
-        hwaddr mask = vtd_aligned_pow2_mask(first, last);
+        hwaddr mask = vtd_aligned_pow2_mask(pos, last);
 
-        ev.entry.iova = first;
+        ev.entry.iova = pos;
         ev.entry.addr_mask = mask;
-        ev.entry.translated_addr = 0;
+        ev.entry.translated_addr =
+            type == IOMMU_NOTIFIER_MAP ? translated + (pos - first) : 0;
         memory_region_notify_iommu(&vtd_as->iommu, 0, ev);
-        if (first + mask >= last) {
+        if (pos + mask >= last) {
             break;
         }
-        first += mask + 1;
+        pos += mask + 1;
     }
 }
 
-/* Notifiers of @vtd_as on index 0 that take UNMAP events */
-static inline bool vtd_unmap_notifier(IOMMUNotifier *n)
+/* Notifiers of index 0 that take events of @type */
+static inline bool vtd_notifier_takes(IOMMUNotifier *n, IOMMUNotifierFlag type)
 {
-    return n && n->iommu_idx == 0 && (n->notifier_flags &
-                                      IOMMU_NOTIFIER_UNMAP);
+    return n && n->iommu_idx == 0 && (n->notifier_flags & type);
 }
 
 /*
- * UNMAP of [first, last] (clipped to 2^aw - 1), cut at every notifier's
- * start and end so that each event lies wholly inside or outside each
- * notifier, then into aligned power-of-two chunks; pieces no notifier
- * covers are not sent.
+ * An event of @type for [first, last] (clipped to 2^aw - 1; MAP: output
+ * @translated at @first), cut at the start and end of every notifier that
+ * takes @type, so that each piece lies wholly inside or outside each
+ * notifier (QEMU 7.2's notifiers assert that an event lies inside their
+ * range), then into naturally aligned power-of-two chunks. Pieces that no
+ * such notifier covers are not sent. With one notifier over the whole
+ * space (the usual case) the event goes out as it is.
  */
-static void vtd_notify_unmap_range(VTDAddressSpace *vtd_as, hwaddr first,
-                                   hwaddr last)
+static void vtd_notify_range(VTDAddressSpace *vtd_as, IOMMUNotifierFlag type,
+                             hwaddr first, hwaddr last, hwaddr translated,
+                             IOMMUAccessFlags perm)
 {
     GPtrArray *list = vtd_as->iommu.notifiers;
     hwaddr aw_last = vtd_aw_last(vtd_as->iommu_state);
     hwaddr pos = first;
 
-    if (!list || first > aw_last) {
+    if (!list || first > aw_last || first > last) {
         return;
     }
     last = MIN(last, aw_last);
@@ -145,7 +156,7 @@ static void vtd_notify_unmap_range(VTDAddressSpace *vtd_as, hwaddr first,
         /* the nearest notifier boundary after pos */
         for (guint i = 0; i < list->len; i++) {
             IOMMUNotifier *n = g_ptr_array_index(list, i);
-            if (!vtd_unmap_notifier(n)) {
+            if (!vtd_notifier_takes(n, type)) {
                 continue;
             }
             if (n->start > pos && n->start - 1 < seg_last) {
@@ -159,7 +170,8 @@ static void vtd_notify_unmap_range(VTDAddressSpace *vtd_as, hwaddr first,
             }
         }
         if (covered) {
-            vtd_send_unmap_chunks(vtd_as, pos, seg_last);
+            vtd_send_chunks(vtd_as, type, pos, seg_last,
+                            translated + (pos - first), perm);
         }
         if (seg_last >= last) {
             break;
@@ -173,20 +185,59 @@ static void vtd_notify_unmap_range(VTDAddressSpace *vtd_as, hwaddr first,
     }
 }
 
+/* UNMAP of [first, last] (vtd_notify_range) */
+static void vtd_notify_unmap_range(VTDAddressSpace *vtd_as, hwaddr first,
+                                   hwaddr last)
+{
+    vtd_notify_range(vtd_as, IOMMU_NOTIFIER_UNMAP, first, last, 0,
+                     IOMMU_NONE);
+}
+
+/* MAP of a map of the tree (vtd_notify_range) */
 static void vtd_notify_map(VTDAddressSpace *vtd_as, const DMAMap *m)
 {
-    IOMMUTLBEvent ev = {
-        .type = IOMMU_NOTIFIER_MAP,
-        .entry = {
-            .target_as = vtd_as->iommu_state->system_as,
-            .iova = m->iova,
-            .translated_addr = m->translated_addr,
-            .addr_mask = m->size,
-            .perm = m->perm,
-        },
-    };
+    vtd_notify_range(vtd_as, IOMMU_NOTIFIER_MAP, m->iova, m->iova + m->size,
+                     m->translated_addr, m->perm);
+}
 
-    memory_region_notify_iommu(&vtd_as->iommu, 0, ev);
+/*
+ * The same for one notifier @n (replay): [first, last] cropped to its
+ * range and to 2^aw - 1, in naturally aligned power-of-two chunks.
+ */
+static void vtd_notify_one_range(VTDAddressSpace *vtd_as, IOMMUNotifier *n,
+                                 IOMMUNotifierFlag type, hwaddr first,
+                                 hwaddr last, hwaddr translated,
+                                 IOMMUAccessFlags perm)
+{
+    hwaddr aw_last = vtd_aw_last(vtd_as->iommu_state);
+    IOMMUTLBEvent ev = {
+        .type = type,
+        .entry = { .target_as = vtd_as->iommu_state->system_as,
+                   .perm = type == IOMMU_NOTIFIER_MAP ? perm : IOMMU_NONE },
+    };
+    hwaddr pos, end;
+
+    if (!(n->notifier_flags & type)) {
+        return;
+    }
+    pos = MAX(first, n->start);
+    end = MIN(MIN(last, n->end), aw_last);
+    if (pos > end) {
+        return;
+    }
+    for (;;) {
+        hwaddr mask = vtd_aligned_pow2_mask(pos, end);
+
+        ev.entry.iova = pos;
+        ev.entry.addr_mask = mask;
+        ev.entry.translated_addr =
+            type == IOMMU_NOTIFIER_MAP ? translated + (pos - first) : 0;
+        memory_region_notify_iommu_one(n, &ev);
+        if (pos + mask >= end) {
+            break;
+        }
+        pos += mask + 1;
+    }
 }
 
 /* Forget the maps of the tree and tell every notifier its whole range
@@ -454,11 +505,13 @@ void vtd_sync_notifiers_page(IntelIOMMUState *s, uint16_t domain_id,
     for (guint i = 0; i < a->len; i++) {
         VTDAddressSpace *vtd_as = g_ptr_array_index(a, i);
 
-        if (pasid != VTD_NO_PASID && pasid != vtd_as->pasid) {
-            continue;
-        }
         if (!(vtd_as->notifier_flags & IOMMU_NOTIFIER_IOTLB_EVENTS) ||
             !vtd_as_in_domain(vtd_as, domain_id, &ctx)) {
+            continue;
+        }
+        /* PASID-based: the PASID the address space's requests use (a
+         * request without PASID uses RID_PASID in scalable mode) */
+        if (pasid != VTD_NO_PASID && ctx.pasid != pasid) {
             continue;
         }
         if (!vtd_as_has_map_notifier(vtd_as)) {
@@ -610,24 +663,8 @@ void vtd_iommu_replay(MemoryRegion *iommu, IOMMUNotifier *n)
     g_autoptr(GArray) maps = NULL;
     int err;
 
-    if (n->start <= aw_last && (n->notifier_flags & IOMMU_NOTIFIER_UNMAP)) {
-        IOMMUTLBEvent ev = {
-            .type = IOMMU_NOTIFIER_UNMAP,
-            .entry = { .target_as = s->system_as, .perm = IOMMU_NONE },
-        };
-        hwaddr pos = n->start, last = MIN(n->end, aw_last);
-
-        for (;;) {
-            hwaddr mask = vtd_aligned_pow2_mask(pos, last);
-            ev.entry.iova = pos;
-            ev.entry.addr_mask = mask;
-            memory_region_notify_iommu_one(n, &ev);
-            if (pos + mask >= last) {
-                break;
-            }
-            pos += mask + 1;
-        }
-    }
+    vtd_notify_one_range(vtd_as, n, IOMMU_NOTIFIER_UNMAP, 0, aw_last, 0,
+                         IOMMU_NONE);
     if (!vtd_as_has_map_notifier(vtd_as) ||
         !(n->notifier_flags & IOMMU_NOTIFIER_MAP)) {
         return;
@@ -651,19 +688,11 @@ void vtd_iommu_replay(MemoryRegion *iommu, IOMMUNotifier *n)
                             vtd_replay_collect, &r);
     for (guint i = 0; i < maps->len; i++) {
         const DMAMap *m = &g_array_index(maps, DMAMap, i);
-        IOMMUTLBEvent ev = {
-            .type = IOMMU_NOTIFIER_MAP,
-            .entry = {
-                .target_as = s->system_as,
-                .iova = m->iova,
-                .translated_addr = m->translated_addr,
-                .addr_mask = m->size,
-                .perm = m->perm,
-            },
-        };
+
         if (was_registered && iommu_notifier_region(n) != &vtd_as->iommu) {
             break; /* it unregistered itself */
         }
-        memory_region_notify_iommu_one(n, &ev);
+        vtd_notify_one_range(vtd_as, n, IOMMU_NOTIFIER_MAP, m->iova,
+                             m->iova + m->size, m->translated_addr, m->perm);
     }
 }

@@ -8,7 +8,10 @@
  * RAM yields the fault reason of an unreadable entry. A table in MMIO is
  * read as the device answers, as QEMU 7.2 does (its dma_memory_read only
  * fails where the access fails): the VT-d register window reads as entries
- * that are not present, the edu BAR as all ones (reserved bits set).
+ * that are not present, a device's registers as whatever they hold. As in
+ * QEMU 7.2, a second-level entry that reads as all ones is taken for a
+ * failed read (its reader returns -1 on error); root, context and PASID
+ * entries are not (their readers check the result).
  *
  * The checks and their order are QEMU 7.2's (hw/i386/intel_iommu.c), which
  * the qemu-oracle tests compare fault record by fault record: permission
@@ -510,7 +513,11 @@ int vtd_iova_to_slpte(IntelIOMMUState *s, const VTDWalkCtx *ctx, hwaddr iova,
     for (;;) {
         unsigned index = (iova >> vtd_level_shift(level)) & 0x1ff;
 
-        if (!vtd_read_quads(s, table + index * 8, &slpte, 1)) {
+        /* QEMU 7.2 takes an entry that reads as all ones for a failed
+         * read (its reader returns -1 on error): fault 0x3 at the top
+         * level, 0x7 below, before permissions (checked by the oracle) */
+        if (!vtd_read_quads(s, table + index * 8, &slpte, 1) ||
+            slpte == UINT64_MAX) {
             /* the top table unreadable: the context entry points nowhere */
             return level == ctx->level ? -VTD_FR_CONTEXT_ENTRY_INV
                                        : -VTD_FR_PAGING_ENTRY_INV;

@@ -12,7 +12,8 @@
 --                           the address spaces "memory" and "I/O"
 --   m.ram                   pc.ram; m.below_4g, m.above_4g sizes
 --   m.pci_bus, m.devices    the PCI root bus and the devices added
---   m.events                what the platform regions saw (bounded list)
+--   m.recent()              what the platform regions saw, oldest first
+--                           (the last 4096 accesses; m.events is the ring)
 --
 -- Facts from QEMU 7.2 (hw/i386/pc_q35.c, hw/i386/pc.c, hw/i386/x86.c,
 -- hw/pci-host/q35.c, hw/pci-host/pam.c, hw/intc/ioapic.c,
@@ -38,7 +39,7 @@
 --   * HPET: 4-byte accesses; capabilities 0x009896808086a201 (3 timers,
 --     period 10 ns), each timer's config 0x00ff0104_00000030 and comparator
 --     all ones after reset.
--- Accesses to these platform regions are recorded in m.events; they do not
+-- Accesses to these platform regions are recorded (m.recent()); they do not
 -- deliver interrupts.
 local sim = require "iommusim"
 
@@ -80,7 +81,9 @@ local function pam_update(m, mch)
       -- a[1] pam-pci (pci), a[2] pam-rom, a[3] pam-pci (ram), a[4] pam-ram
       local want = ({ [0] = 1, [1] = 2, [2] = 3, [3] = 4 })[sel]
       for k = 1, 4 do
-        if a[k]:enabled() ~= (k == want) then a[k]:set_enabled(k == want) end
+        if a[k] and a[k]:enabled() ~= (k == want) then
+          a[k]:set_enabled(k == want)
+        end
       end
     end
   end)
@@ -106,8 +109,7 @@ local function setup_pci(m, opts)
     h.bus:create("sim-testdev", props)
   end
   h:on_irq(function(dev, irq, level)
-    m.record({ region = "pci-intx", device = dev and dev.bdf, irq = irq,
-               level = level })
+    m.record("pci-intx", irq, 0, level, true, dev and dev.bdf)
   end)
   for _, spec in ipairs(opts.devices or {}) do
     local ok, dev = pcall(h.bus.device, h.bus, spec)
@@ -124,12 +126,35 @@ local function build(opts)
   local ram_size = opts.ram_size or 128 * MiB
   local m = { name = "q35", ram_size = ram_size, events = {}, devices = {} }
 
-  local function record(ev)
-    local evs = m.events
-    if #evs >= EVENTS_MAX then table.remove(evs, 1) end
-    evs[#evs + 1] = ev
+  -- m.events keeps the last EVENTS_MAX accesses in a ring of reused
+  -- tables (no garbage per access): m.events_first is the index of the
+  -- oldest; m.recent() returns copies, oldest first
+  m.events_first, m.events_count = 1, 0
+  local function record(region, addr, size, value, write, extra)
+    local evs, n, slot = m.events, m.events_count
+    if n < EVENTS_MAX then
+      n = n + 1
+      m.events_count = n
+      slot = evs[n]
+      if not slot then slot = {}; evs[n] = slot end
+    else
+      slot = evs[m.events_first]
+      m.events_first = m.events_first % EVENTS_MAX + 1
+    end
+    slot.region, slot.addr, slot.size, slot.value = region, addr, size, value
+    slot.write = write or nil
+    slot.extra = extra
   end
   m.record = record
+  function m.recent()
+    local out, evs = {}, m.events
+    for i = 0, m.events_count - 1 do
+      local e = evs[(m.events_first - 1 + i) % EVENTS_MAX + 1]
+      out[#out + 1] = { region = e.region, addr = e.addr, size = e.size,
+                        value = e.value, write = e.write, extra = e.extra }
+    end
+    return out
+  end
 
   -- RAM split (pc_q35_init)
   local lowmem = ram_size >= 0xb0000000 and 0x80000000 or 0xb0000000
@@ -155,7 +180,11 @@ local function build(opts)
   -- pc_memory_init
   local ok, ram = pcall(sim.ram, "pc.ram", ram_size)
   if not ok then
-    error(string.format("cannot set up guest memory 'pc.ram': %s", ram), 0)
+    ram = tostring(ram):gsub("^ram: ", "")
+    if not ram:find("cannot set up guest memory", 1, true) then
+      ram = "cannot set up guest memory 'pc.ram': " .. ram
+    end
+    error(ram, 0)
   end
   m.ram = ram
   system:add(0, sim.alias("ram-below-4g", ram, 0, m.below_4g))
@@ -192,20 +221,28 @@ local function build(opts)
   -- the PCI address space under RAM (pc_pci_as_mapping_init)
   system:add(0, pci, -1)
 
-  -- MCH: SMRAM and PAM (hw/pci-host/q35.c mch_realize)
+  -- MCH: SMRAM and PAM (hw/pci-host/q35.c mch_realize). QEMU does not
+  -- check that these windows of pc.ram fit; with less than 1 MiB of RAM
+  -- the ones that do not are left out here (iommusim's aliases must).
+  local function ram_alias(name, off, size)
+    if off + size <= ram_size then return sim.alias(name, ram, off, size) end
+    return nil
+  end
+  local function add_disabled(parent, addr, r, prio)
+    if r then
+      r:set_enabled(false)
+      parent:add(addr, r, prio)
+    end
+    return r
+  end
   local smram_region = sim.alias("smram-region", pci, 0xa0000, 0x20000)
   system:add(0xa0000, smram_region, 1)
-  local open_high = sim.alias("smram-open-high", ram, 0xa0000, 0x20000)
-  open_high:set_enabled(false)
-  system:add(0xfeda0000, open_high, 1)
+  add_disabled(system, 0xfeda0000, ram_alias("smram-open-high", 0xa0000,
+                                             0x20000), 1)
 
   local smram = sim.container("smram", 4 * GiB)
-  local low = sim.alias("smram-low", ram, 0xa0000, 0x20000)
-  low:set_enabled(false)
-  smram:add(0xa0000, low)
-  local high = sim.alias("smram-high", ram, 0xa0000, 0x20000)
-  high:set_enabled(false)
-  smram:add(0xfeda0000, high)
+  add_disabled(smram, 0xa0000, ram_alias("smram-low", 0xa0000, 0x20000))
+  add_disabled(smram, 0xfeda0000, ram_alias("smram-high", 0xa0000, 0x20000))
 
   -- tseg is empty after reset: QEMU's regions have size 0, which prints
   -- (and renders) as size 1 would while disabled
@@ -213,18 +250,14 @@ local function build(opts)
     { read = function() return 0xffffffff end })
   tseg_blackhole:set_enabled(false)
   system:add(m.below_4g, tseg_blackhole, 1)
-  local tseg_window = sim.alias("tseg-window", ram, math.min(m.below_4g,
-    ram_size - 1), 1)
-  tseg_window:set_enabled(false)
-  smram:add(m.below_4g, tseg_window)
+  add_disabled(smram, m.below_4g, ram_alias("tseg-window",
+    math.min(m.below_4g, ram_size - 1), 1))
 
   local smbase_blackhole = sim.io("smbase-blackhole", 0x20000,
     { read = function() return 0xffffffff end })
   smbase_blackhole:set_enabled(false)
   system:add(0x30000, smbase_blackhole, 1)
-  local smbase_window = sim.alias("smbase-window", ram, 0x30000, 0x20000)
-  smbase_window:set_enabled(false)
-  smram:add(0x30000, smbase_window)
+  add_disabled(smram, 0x30000, ram_alias("smbase-window", 0x30000, 0x20000))
   m.smram = smram
 
   -- PAM: the BIOS segment first, then 12 expansion segments of 16 KiB
@@ -232,14 +265,16 @@ local function build(opts)
   local function init_pam(start, size)
     local a = {
       sim.alias("pam-pci", pci, start, size),   -- [0]: after reset
-      sim.alias("pam-rom", ram, start, size),
-      sim.alias("pam-pci", ram, start, size),
-      sim.alias("pam-ram", ram, start, size),
+      ram_alias("pam-rom", start, size) or false,
+      ram_alias("pam-pci", start, size) or false,
+      ram_alias("pam-ram", start, size) or false,
     }
-    a[2]:set_readonly(true)
+    if a[2] then a[2]:set_readonly(true) end
     for i = 1, 4 do
-      a[i]:set_enabled(i == 1)
-      system:add(start, a[i], 1)
+      if a[i] then
+        a[i]:set_enabled(i == 1)
+        system:add(start, a[i], 1)
+      end
     end
     m.pam[#m.pam + 1] = a
   end
@@ -273,13 +308,12 @@ local function build(opts)
           end
         end
       end
-      record({ region = "ioapic", addr = addr, size = size, value = val })
+      record("ioapic", addr, size, val)
       return val
     end,
     write = function(addr, val, size)
       addr = addr & 0xff
-      record({ region = "ioapic", addr = addr, size = size, value = val,
-               write = true })
+      record("ioapic", addr, size, val, true)
       if addr == 0 then
         ioapic.regsel = val & 0xff
       elseif addr == 0x10 and size == 4 then
@@ -330,12 +364,11 @@ local function build(opts)
       elseif addr == 0xf0 then val = hpet.counter
       elseif addr == 0xf4 then val = hpet.counter >> 32 end
       val = val & 0xffffffff
-      record({ region = "hpet", addr = addr, size = size, value = val })
+      record("hpet", addr, size, val)
       return val
     end,
     write = function(addr, val, size)
-      record({ region = "hpet", addr = addr, size = size, value = val,
-               write = true })
+      record("hpet", addr, size, val, true)
       val = val & 0xffffffff
       if addr >= 0x100 then
         local t = hpet.timers[(addr - 0x100) // 0x20]
@@ -363,12 +396,11 @@ local function build(opts)
   -- the local APIC window: reads 0 without a CPU; 4-byte writes are MSIs
   system:add(0xfee00000, sim.io("apic-msi", 0x100000, {
     read = function(addr, size)
-      record({ region = "apic-msi", addr = addr, size = size, value = 0 })
+      record("apic-msi", addr, size, 0)
       return 0
     end,
     write = function(addr, val, size)
-      record({ region = "apic-msi", addr = addr, size = size, value = val,
-               write = true, msi = (size == 4) or nil })
+      record("apic-msi", addr, size, val, true, size == 4 and "msi" or nil)
     end,
   }), 4096)
 
@@ -382,18 +414,17 @@ local function build(opts)
   -- I/O: the legacy devices QEMU places (pc_basic_device_init, ICH9 LPC),
   -- as regions with QEMU's names that record accesses and read 0, except
   -- where a qtest read sees something else after reset (rtc-index 0xff,
-  -- ioport80 and ioportF0 all ones,
-  -- pcspk: refresh bit 4 toggling on each read, PIT channel 2 out high)
+  -- ioport80 and ioportF0 all ones, pcspk: refresh bit 4 toggling on each
+  -- read, PIT channel 2 out high)
   local function stub(name, size, read)
     return sim.io(name, size, {
       read = function(addr, sz)
         local v = read and read(addr, sz) or 0
-        record({ region = name, addr = addr, size = sz, value = v })
+        record(name, addr, sz, v)
         return v
       end,
       write = function(addr, val, sz)
-        record({ region = name, addr = addr, size = sz, value = val,
-                 write = true })
+        record(name, addr, sz, val, true)
       end,
     })
   end
@@ -406,10 +437,12 @@ local function build(opts)
           return refresh | 0x20
         end },
       { "i8042-cmd", 0x64, 1 }, { "kvmvapic", 0x7e, 2 },
-      { "ioport80", 0x80, 1, function() return -1 end }, { "dma-page", 0x81, 3 }, { "dma-page", 0x87, 1 },
+      { "ioport80", 0x80, 1, function() return -1 end },
+      { "dma-page", 0x81, 3 }, { "dma-page", 0x87, 1 },
       { "dma-page", 0x89, 3 }, { "dma-page", 0x8f, 1 }, { "port92", 0x92, 1 },
       { "pic", 0xa0, 2 }, { "apm-io", 0xb2, 2 }, { "dma-chan", 0xc0, 16 },
-      { "dma-cont", 0xd0, 16 }, { "ioportF0", 0xf0, 1, function() return -1 end }, { "elcr", 0x4d0, 1 },
+      { "dma-cont", 0xd0, 16 },
+      { "ioportF0", 0xf0, 1, function() return -1 end }, { "elcr", 0x4d0, 1 },
       { "elcr", 0x4d1, 1 }, { "fwcfg", 0x510, 2 }, { "fwcfg.dma", 0x514, 8 },
       { "acpi-pci-hotplug", 0xcc0, 0x18 }, { "acpi-cpu-hotplug", 0xcd8, 0x20 },
       { "vmport", 0x5658, 1 } }) do
@@ -433,8 +466,9 @@ local function build(opts)
     read = function() return rcr end,
     write = function(addr, val)
       rcr = val & 0xa   -- full reset (bit 3), system reset (bit 1)
-      if val & 4 ~= 0 then record({ region = "lpc-reset-control",
-                                    reset = true, value = val }) end
+      if val & 4 ~= 0 then
+        record("lpc-reset-control", 0, 1, val, true, "reset")
+      end
     end,
   }), 1)
 

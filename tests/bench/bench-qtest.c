@@ -79,7 +79,8 @@ static uint64_t parse_only(const char *buf, size_t len)
 
         memcpy(line, p, l);
         line[l] = '\0';
-        for (w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        for (w = strtok_r(line, " ", &save); w;
+             w = strtok_r(NULL, " ", &save)) {
             uint64_t v;
             if (qtest_parse_u64(w, &v)) {
                 acc += v;

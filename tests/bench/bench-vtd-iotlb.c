@@ -121,6 +121,34 @@ int main(void)
     bench_report("vtd IOTLB miss (levels 1 and 2 probed)", miss, "ns",
                  "GHashTable int64 lookup", base, "(info)", true);
 
+    /* A page-selective invalidation scans the whole table: its cost with
+     * a full IOTLB and nothing to drop (domain 2 has no entries), beside
+     * the same with an empty IOTLB */
+    {
+        double samples[ROUNDS], empty[ROUNDS];
+        const unsigned n = 20000;
+        for (int r = 0; r < ROUNDS; r++) {
+            double t0 = bench_now_ns();
+            for (unsigned i = 0; i < n; i++) {
+                vtd_iotlb_remove_page(s, 2, (hwaddr)i << 12, 0);
+            }
+            samples[r] = (bench_now_ns() - t0) / n;
+        }
+        IntelIOMMUState *s2 = vtd_new(&p, system, as, &err);
+        for (int r = 0; r < ROUNDS; r++) {
+            double t0 = bench_now_ns();
+            for (unsigned i = 0; i < n; i++) {
+                vtd_iotlb_remove_page(s2, 2, (hwaddr)i << 12, 0);
+            }
+            empty[r] = (bench_now_ns() - t0) / n;
+        }
+        vtd_destroy(s2);
+        double full = bench_median(samples, ROUNDS);
+        bench_report("vtd IOTLB page-selective scan (1020 entries)", full,
+                     "ns", "same, empty IOTLB", bench_median(empty, ROUNDS),
+                     "<= 10000 ns (PSI budget)", full <= 10000);
+    }
+
     printf("IOTLB hits %" PRIu64 ", misses %" PRIu64 "\n",
            s->stats.iotlb_hits, s->stats.iotlb_misses);
 

@@ -1,6 +1,6 @@
 -- vtd-doc.lua - runs every ```lua block of docs/vtd.md in a fresh
--- `iommusim run`, with scripts/lua on package.path (blocks marked
--- ```lua no-run are skipped).
+-- `iommusim run`, with scripts/lua on package.path and the source tree in
+-- the global IOMMUSIM_SRC (blocks marked ```lua no-run are skipped).
 -- Usage: iommusim run vtd-doc.lua IOMMUSIM SOURCE_ROOT
 local prog, src = arg[1], arg[2]
 assert(prog and src, "usage: iommusim run vtd-doc.lua IOMMUSIM SOURCE_ROOT")
@@ -35,7 +35,8 @@ for i, b in ipairs(blocks) do
   local path = tmp .. "-vtd-example" .. i .. ".lua"
   local out = assert(io.open(path, "w"))
   -- keep the document's line numbers: the path set-up goes on line 1
-  out:write(string.format("package.path = %q .. package.path", src .. "/scripts/lua/?.lua;"),
+  out:write(string.format("package.path = %q .. package.path IOMMUSIM_SRC = %q",
+                          src .. "/scripts/lua/?.lua;", src),
             string.rep("\n", b.line - 1), b.code)
   out:close()
   local p = io.popen(q(prog) .. " run --timeout 20 " .. q(path) .. " 2>&1")

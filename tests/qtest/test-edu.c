@@ -141,7 +141,8 @@ static void test_registers(void)
     g_assert_cmpuint(count_events(&m, EDU_EVENT_IRQ_RAISE), ==, 1);
     g_assert_true(pci_config_read(m.dev, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
     wr(&m, 0x64, 1, 4);
-    g_assert_false(pci_config_read(m.dev, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+    g_assert_false(pci_config_read(m.dev, PCI_STATUS, 2) &
+                   PCI_STATUS_INTERRUPT);
     g_assert_cmpuint(count_events(&m, EDU_EVENT_IRQ_LOWER), ==, 1);
     m_fini(&m);
 }

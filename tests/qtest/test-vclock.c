@@ -164,6 +164,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vclock/idle-warp", test_idle_warp);
     g_test_add_func("/vclock/overflow", test_overflow);
     g_test_add_func("/vclock/realtime", test_realtime);
-    g_test_add_func("/vclock/free-with-armed-timers", test_free_with_armed_timers);
+    g_test_add_func("/vclock/free-with-armed-timers",
+                    test_free_with_armed_timers);
     return g_test_run();
 }

@@ -175,10 +175,16 @@ static void test_record_fields(void)
     vtd_report_fault(env->s, VTD_FR_PASID_TABLE_INV, false, 0xabcd,
                      0x7fffffffffffffffULL, false, true, 0xfffff);
     g_assert_cmphex(rdq(env, 0x220), ==, 0x7ffffffffffff000ULL);
-    /* F | T | PV 0xfffff | FR 0x58 | PP | SID */
+    /* F | T | PV (16 bits kept, as QEMU) | FR 0x58 | PP | SID */
     g_assert_cmphex(rdq(env, 0x228), ==,
-                    0xc000000000000000ULL | (0xfffffULL << 40) |
+                    0xc000000000000000ULL | (0xffffULL << 40) |
                     (0x58ULL << 32) | (1ULL << 31) | 0xabcd);
+    /* a request without PASID: PV 0xffff, PP 0 (QEMU 7.2:
+     * readq 0xfed90228 -> OK 0x80ffff0700000020) */
+    wrl(env, 0x22c, 0x80000000);
+    vtd_report_fault(env->s, VTD_FR_PAGING_ENTRY_INV, false, 0x20, 0x1000,
+                     true, false, VTD_NO_PASID);
+    g_assert_cmphex(rdq(env, 0x228), ==, 0x80ffff0700000020ULL);
     /* FSTS.FRI is the record index (0: QEMU has one record) */
     g_assert_cmphex(rdl(env, VTD_REG_FSTS) & VTD_FSTS_FRI_MASK, ==, 0);
     env_free(env);

@@ -421,9 +421,11 @@ static void test_qi_sequence(void)
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         desc(env, 9, bad[i][0], bad[i][1]);
         wrq(env, VTD_REG_IQT, 0xa0);
-        g_test_message("bad descriptor %zu", i);
-        g_assert_cmphex(rdq(env, VTD_REG_IQH), ==, 0x90);
-        g_assert_cmphex(rdl(env, VTD_REG_FSTS), ==, 0x10);
+        if (rdq(env, VTD_REG_IQH) != 0x90 || rdl(env, VTD_REG_FSTS) != 0x10) {
+            g_error("bad descriptor %zu (0x%" PRIx64 ", 0x%" PRIx64 "): "
+                    "IQH 0x%" PRIx64 ", FSTS 0x%x", i, bad[i][0], bad[i][1],
+                    rdq(env, VTD_REG_IQH), rdl(env, VTD_REG_FSTS));
+        }
         wrl(env, VTD_REG_FSTS, 0x10);
     }
 
@@ -457,6 +459,33 @@ static void test_qi_wrap(void)
         }
     }
     g_assert_cmpuint(env->s->stats.inv_wait, ==, 768);
+    env_free(env);
+}
+
+/* QEMU:
+ *   writeq 0x90 0x200000; writel 0x18 0x04000000; desc0 = wait SW;
+ *   writeq 0x88 0x10; writel 0x18 0 -> GSTS 0, IQH 0, IQT 0x10
+ *   writel 0x18 0x04000000 -> GSTS 0x04000000, IQH 0x10 (the tail left
+ *     from before is processed again at once)
+ *   writeq 0x88 0x20 (desc1 all zero: type 0) -> IQH 0x10, FSTS 0x10 */
+static void test_qi_disable_reenable(void)
+{
+    VtdEnv *env = env_new(NULL);
+
+    qi_enable(env, 0);
+    desc(env, 0, 0x0000000100000025ULL, STATUS);
+    desc(env, 1, 0, 0);
+    wrq(env, VTD_REG_IQT, 0x10);
+    wrl(env, VTD_REG_GCMD, 0);
+    g_assert_cmphex(rdl(env, VTD_REG_GSTS), ==, 0);
+    g_assert_cmphex(rdq(env, VTD_REG_IQH), ==, 0);
+    g_assert_cmphex(rdq(env, VTD_REG_IQT), ==, 0x10);
+    wrl(env, VTD_REG_GCMD, VTD_GCMD_QIE);
+    g_assert_cmphex(rdl(env, VTD_REG_GSTS), ==, VTD_GSTS_QIES);
+    g_assert_cmphex(rdq(env, VTD_REG_IQH), ==, 0x10);
+    wrq(env, VTD_REG_IQT, 0x20);
+    g_assert_cmphex(rdq(env, VTD_REG_IQH), ==, 0x10);
+    g_assert_cmphex(rdl(env, VTD_REG_FSTS), ==, 0x10);
     env_free(env);
 }
 
@@ -666,6 +695,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vtd/inv/context-cache", test_context_cache);
     g_test_add_func("/vtd/inv/qi-sequence", test_qi_sequence);
     g_test_add_func("/vtd/inv/qi-wrap", test_qi_wrap);
+    g_test_add_func("/vtd/inv/qi-disable-reenable", test_qi_disable_reenable);
     g_test_add_func("/vtd/inv/qi-tail-before-enable",
                     test_qi_tail_before_enable);
     g_test_add_func("/vtd/inv/qi-queue-outside-ram", test_qi_queue_outside_ram);

@@ -14,6 +14,16 @@
 #include "test-pci-env.h"
 #include "dma/intel-iommu.h"
 
+/* A register value, with its offset in the failure message */
+#define check_reg(got, want, off)                                          \
+    do {                                                                   \
+        uint64_t got_ = (got), want_ = (want);                             \
+        if (got_ != want_) {                                               \
+            g_error("register 0x%03" PRIx64 ": 0x%" PRIx64 ", expected "   \
+                    "0x%" PRIx64, (uint64_t)(off), got_, want_);           \
+        }                                                                  \
+    } while (0)
+
 /* ---- reset values ------------------------------------------------------ */
 
 static const struct {
@@ -102,11 +112,11 @@ static void test_reset_dump(void)
         case 0x10: expect = 0x00f00f4a; break;
         case 0x38: case 0xa0: expect = 0x80000000; break;
         }
-        g_assert_cmphex(rdl(env, off), ==, expect);
+        check_reg(rdl(env, off), expect, off);
     }
     for (hwaddr off = 0x18; off < VTD_REG_SIZE; off += 8) {
         uint64_t expect = (off == 0x38 || off == 0xa0) ? 0x80000000 : 0;
-        g_assert_cmphex(rdq(env, off), ==, expect);
+        check_reg(rdq(env, off), expect, off);
     }
     /* unaligned and 1/2-byte accesses do not reach the registers */
     MemTxResult r;
@@ -169,8 +179,7 @@ static void test_write_masks_long(void)
         case 0xb8: expect = 0xfffff80f; break;
         case 0xbc: expect = 0xffffffff; break;
         }
-        g_test_message("offset 0x%" PRIx64, off);
-        g_assert_cmphex(rdl(env, off), ==, expect);
+        check_reg(rdl(env, off), expect, off);
     }
     g_assert_cmphex(rdq(env, 0x20), ==, 0xfffffffffffffc00ULL);
     g_assert_cmphex(rdq(env, 0x28), ==, 0xffffULL);
@@ -219,8 +228,7 @@ static void test_write_masks_quad(void)
         case 0xa0: expect = 0x80000000; break;
         case 0xb8: expect = 0xfffffffffffff80fULL; break;
         }
-        g_test_message("offset 0x%" PRIx64, off);
-        g_assert_cmphex(rdq(env, off), ==, expect);
+        check_reg(rdq(env, off), expect, off);
     }
     env_free(env);
 }

@@ -590,6 +590,12 @@ Unit.__index = Unit
 function M.unit(m, o)
   o = o or {}
   local self = setmetatable({ mem = memory_of(m), base = o.base or M.BASE }, Unit)
+  -- the model's device object, when the machine lists one (for stats)
+  if type(m) == "table" and type(m.devices) == "table" then
+    for _, d in ipairs(m.devices) do
+      if type(d) ~= "string" and d.name == "intel-iommu" then self.device = d end
+    end
+  end
   self.gcmd = 0          -- persistent command bits, as a driver keeps them
   self.status_addr = nil -- wait descriptor status word (queue memory)
   return self
@@ -665,6 +671,13 @@ function Unit:set_root(tb, smt)
 end
 
 function Unit:enable() return self:command(M.TE, true) end
+
+--- u:stats(): the model's counters (IOTLB hits/misses, walks, faults,
+-- invalidations), when the machine has the intel-iommu device object
+function Unit:stats()
+  assert(self.device and self.device.stats, "iommusim.vtd: no intel-iommu device object")
+  return self.device:stats()
+end
 function Unit:disable() return self:command(M.TE, false) end
 
 --- vtd.enable(m, tb [, opts]) -> unit: root table pointer, SRTP, TE
@@ -825,6 +838,47 @@ end
 function Unit:flush()
   self:invalidate_context{ granularity = "global" }
   self:invalidate_iotlb{ granularity = "global" }
+end
+
+-- ---------------------------------------------------------------- notifiers
+--- vtd.dmar_region(dev) -> the device's DMAR IOMMU region ("vtd-DD.F-dmar"),
+-- found from its bus-master address space (dev.as) through the aliases
+function M.dmar_region(dev)
+  local as = dev.as
+  if type(as) == "function" then as = as(dev) end
+  assert(as and as.root, "iommusim.vtd: the device has no address space (dev.as)")
+  local queue, seen = { { as:root(), 0 } }, {}
+  local i = 1
+  while queue[i] do
+    local r, depth = queue[i][1], queue[i][2]
+    i = i + 1
+    if not seen[r] then
+      seen[r] = true
+      if r:is_iommu() then return r end
+      if depth < 4 then
+        local t = r:alias()
+        if t then queue[#queue + 1] = { t, depth + 1 } end
+        for _, c in ipairs(r:children()) do queue[#queue + 1] = { c, depth + 1 } end
+      end
+    end
+  end
+  error("iommusim.vtd: no IOMMU region behind the device (translation not set up?)", 2)
+end
+
+--- vtd.watch(dev [, opts]) -> events, notifier: an IOMMU notifier on the
+-- device's DMAR region (opts.flags "map|unmap" by default, opts.start,
+-- opts["end"]); each event is appended to events as the binding gives it
+-- ({type, iova, last, size, translated_addr, perm, ...}). MAP notifiers
+-- need caching-mode=on, as in QEMU. notifier:unregister() stops it.
+function M.watch(dev, o)
+  local sim = require "iommusim"
+  o = o or {}
+  local events = {}
+  local n = sim.iommu_notifier(M.dmar_region(dev), {
+    flags = o.flags or "map|unmap", start = o.start, ["end"] = o["end"],
+    fn = function(ev) events[#events + 1] = ev end,
+  })
+  return events, n
 end
 
 -- ---------------------------------------------------------------- faults
