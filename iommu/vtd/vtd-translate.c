@@ -31,31 +31,41 @@ void vtd_as_report_fault(VTDAddressSpace *vtd_as, int reason, bool fpd,
                      pasid & 0xffff);
 }
 
-static inline void vtd_entry_fault(IOMMUTLBEntry *entry)
+/*
+ * The answers of the callback, built by value in the caller's return slot
+ * (filling a local field by field and returning it made GCC copy it with
+ * 16-byte loads right after 8-byte stores: a store-forwarding stall that
+ * cost a third of an IOTLB hit).
+ */
+static inline IOMMUTLBEntry vtd_entry_fault(IntelIOMMUState *s)
 {
-    entry->iova = 0;
-    entry->translated_addr = 0;
-    entry->addr_mask = 0;
-    entry->perm = IOMMU_NONE;
+    return (IOMMUTLBEntry) { .target_as = s->system_as, .perm = IOMMU_NONE };
 }
 
-static inline void vtd_entry_identity_4k(IOMMUTLBEntry *entry, hwaddr addr)
+static inline IOMMUTLBEntry vtd_entry_identity_4k(IntelIOMMUState *s,
+                                                  hwaddr addr)
 {
-    entry->iova = addr & ~(VTD_PAGE_SIZE - 1);
-    entry->translated_addr = entry->iova;
-    entry->addr_mask = VTD_PAGE_SIZE - 1;
-    entry->perm = IOMMU_RW;
+    return (IOMMUTLBEntry) {
+        .target_as = s->system_as,
+        .iova = addr & ~(VTD_PAGE_SIZE - 1),
+        .translated_addr = addr & ~(VTD_PAGE_SIZE - 1),
+        .addr_mask = VTD_PAGE_SIZE - 1,
+        .perm = IOMMU_RW,
+    };
 }
 
-static inline void vtd_entry_from_slpte(IntelIOMMUState *s,
-                                        IOMMUTLBEntry *entry, hwaddr addr,
-                                        uint64_t slpte, uint64_t page_mask,
-                                        uint8_t access)
+static inline IOMMUTLBEntry vtd_entry_from_slpte(IntelIOMMUState *s,
+                                                 hwaddr addr, uint64_t slpte,
+                                                 uint64_t page_mask,
+                                                 uint8_t access)
 {
-    entry->iova = addr & page_mask;
-    entry->translated_addr = vtd_slpte_addr(s, slpte) & page_mask;
-    entry->addr_mask = ~page_mask;
-    entry->perm = access;
+    return (IOMMUTLBEntry) {
+        .target_as = s->system_as,
+        .iova = addr & page_mask,
+        .translated_addr = slpte & VTD_ADDR_4K_MASK(s->aw_bits) & page_mask,
+        .addr_mask = ~page_mask,
+        .perm = access,
+    };
 }
 
 /*
@@ -72,8 +82,8 @@ static void vtd_pt_enable_fast_path(IntelIOMMUState *s, uint16_t sid)
     }
 }
 
-static bool vtd_do_iommu_translate(VTDAddressSpace *vtd_as, hwaddr addr,
-                                   bool is_write, IOMMUTLBEntry *entry)
+static IOMMUTLBEntry vtd_do_iommu_translate(VTDAddressSpace *vtd_as,
+                                            hwaddr addr, bool is_write)
 {
     IntelIOMMUState *s = vtd_as->iommu_state;
     uint16_t sid = vtd_as_sid(vtd_as);
@@ -92,16 +102,14 @@ static bool vtd_do_iommu_translate(VTDAddressSpace *vtd_as, hwaddr addr,
      * call (a lookup, not an access) can get here: no fault is recorded. */
     if (pasid == VTD_NO_PASID && addr >= VTD_INTERRUPT_ADDR_FIRST &&
         addr <= VTD_INTERRUPT_ADDR_LAST) {
-        vtd_entry_fault(entry);
-        return false;
+        return vtd_entry_fault(s);
     }
 
     if (!rid2pasid) {
         hit = vtd_lookup_iotlb(s, sid, pasid, addr);
         if (hit) {
-            vtd_entry_from_slpte(s, entry, addr, hit->slpte, hit->mask,
-                                 hit->access_flags);
-            return true;
+            return vtd_entry_from_slpte(s, addr, hit->slpte, hit->mask,
+                                        hit->access_flags);
         }
     }
 
@@ -112,8 +120,7 @@ static bool vtd_do_iommu_translate(VTDAddressSpace *vtd_as, hwaddr addr,
             if (ret) {
                 vtd_as_report_fault(vtd_as, -ret, fpd, addr, is_write, false,
                                     0);
-                vtd_entry_fault(entry);
-                return false;
+                return vtd_entry_fault(s);
             }
         }
     } else {
@@ -126,8 +133,7 @@ static bool vtd_do_iommu_translate(VTDAddressSpace *vtd_as, hwaddr addr,
         }
         if (ret) {
             vtd_as_report_fault(vtd_as, -ret, fpd, addr, is_write, false, 0);
-            vtd_entry_fault(entry);
-            return false;
+            return vtd_entry_fault(s);
         }
         vtd_context_cache_update(s, vtd_as, &ce);
     }
@@ -136,25 +142,22 @@ static bool vtd_do_iommu_translate(VTDAddressSpace *vtd_as, hwaddr addr,
     if (ret) {
         /* the PASID entry changed under a cached context entry */
         vtd_as_report_fault(vtd_as, -ret, fpd, addr, is_write, false, 0);
-        vtd_entry_fault(entry);
-        return false;
+        return vtd_entry_fault(s);
     }
     if (rid2pasid) {
         pasid = ctx.pasid;
     }
 
     if (ctx.pt) {
-        vtd_entry_identity_4k(entry, addr);
         vtd_pt_enable_fast_path(s, sid);
-        return true;
+        return vtd_entry_identity_4k(s, addr);
     }
 
     if (rid2pasid) {
         hit = vtd_lookup_iotlb(s, sid, pasid, addr);
         if (hit) {
-            vtd_entry_from_slpte(s, entry, addr, hit->slpte, hit->mask,
-                                 hit->access_flags);
-            return true;
+            return vtd_entry_from_slpte(s, addr, hit->slpte, hit->mask,
+                                        hit->access_flags);
         }
     }
 
@@ -164,14 +167,12 @@ static bool vtd_do_iommu_translate(VTDAddressSpace *vtd_as, hwaddr addr,
     if (ret) {
         vtd_as_report_fault(vtd_as, -ret, fpd, addr, is_write,
                             pasid != VTD_NO_PASID, pasid);
-        vtd_entry_fault(entry);
-        return false;
+        return vtd_entry_fault(s);
     }
     vtd_update_iotlb(s, sid, ctx.domain_id, addr, slpte,
                      IOMMU_ACCESS_FLAG(reads, writes), level, pasid);
-    vtd_entry_from_slpte(s, entry, addr, slpte, vtd_level_page_mask(level),
-                         IOMMU_ACCESS_FLAG(reads, writes));
-    return true;
+    return vtd_entry_from_slpte(s, addr, slpte, vtd_level_page_mask(level),
+                                IOMMU_ACCESS_FLAG(reads, writes));
 }
 
 static IOMMUTLBEntry vtd_iommu_translate(MemoryRegion *iommu, hwaddr addr,
@@ -179,15 +180,12 @@ static IOMMUTLBEntry vtd_iommu_translate(MemoryRegion *iommu, hwaddr addr,
 {
     VTDAddressSpace *vtd_as = (VTDAddressSpace *)iommu;
     IntelIOMMUState *s = vtd_as->iommu_state;
-    IOMMUTLBEntry entry = { .target_as = s->system_as };
 
     if (G_LIKELY(s->dmar_enabled)) {
-        vtd_do_iommu_translate(vtd_as, addr, flag & IOMMU_WO, &entry);
-    } else {
-        /* translation off: identity, 4 KiB at a time (10.4.4 GCMD.TE) */
-        vtd_entry_identity_4k(&entry, addr);
+        return vtd_do_iommu_translate(vtd_as, addr, flag & IOMMU_WO);
     }
-    return entry;
+    /* translation off: identity, 4 KiB at a time (10.4.4 GCMD.TE) */
+    return vtd_entry_identity_4k(s, addr);
 }
 
 static uint64_t vtd_iommu_min_page_size(MemoryRegion *iommu)
