@@ -246,15 +246,88 @@ static void vtd_address_space_unmap_all(VTDAddressSpace *vtd_as)
 {
     iova_tree_destroy(vtd_as->iova_tree);
     vtd_as->iova_tree = iova_tree_new();
+    vtd_as->iova_tree_gen++;
     vtd_notify_unmap_range(vtd_as, 0, HWADDR_MAX);
 }
 
 /* ---- the diff ------------------------------------------------------------ */
 
+/*
+ * A sync walks the guest's tables in address order and looks each piece up
+ * in the tree. Looking up each piece from the root costs O(log n) cache
+ * misses; instead the maps ahead are read from the tree in batches (one
+ * in-order walk of the tree for VTD_SYNC_WINDOW maps) and consumed as the
+ * walk moves on. The window stays right as long as only this sync changes
+ * the tree, and only at the piece it is at; any other change (a notifier
+ * that registers, unregisters or invalidates from its callback) bumps
+ * iova_tree_gen, and the window is read again.
+ */
+#define VTD_SYNC_WINDOW 256
+
 typedef struct VTDSync {
     VTDAddressSpace *vtd_as;
     uintptr_t tag;           /* DMAMap.opaque of maps inserted now */
+    hwaddr last;             /* end of the synced range */
+    /* window: the maps of the tree that end at or after win_lo, in order,
+     * all of them up to win_hi (inclusive) */
+    bool win_valid;
+    uint32_t win_gen;        /* vtd_as->iova_tree_gen it was read at */
+    hwaddr win_lo, win_hi;
+    unsigned win_n, win_i;
+    DMAMap win[VTD_SYNC_WINDOW];
 } VTDSync;
+
+static gboolean vtd_window_fill(const DMAMap *map, gpointer data)
+{
+    VTDSync *S = data;
+
+    S->win[S->win_n++] = *map;
+    return S->win_n == VTD_SYNC_WINDOW;
+}
+
+/* The first map of the tree that overlaps [first, last] (pieces are asked
+ * for in ascending order), or NULL. */
+static const DMAMap *vtd_sync_lookup(VTDSync *S, hwaddr first, hwaddr last)
+{
+    VTDAddressSpace *vtd_as = S->vtd_as;
+
+    if (!S->win_valid || S->win_gen != vtd_as->iova_tree_gen ||
+        first < S->win_lo || first > S->win_hi) {
+        S->win_n = S->win_i = 0;
+        iova_tree_foreach_range(vtd_as->iova_tree, first, MAX(S->last, last),
+                                vtd_window_fill, S);
+        S->win_lo = first;
+        S->win_hi = S->win_n == VTD_SYNC_WINDOW
+                    ? S->win[S->win_n - 1].iova + S->win[S->win_n - 1].size
+                    : MAX(S->last, last);
+        S->win_gen = vtd_as->iova_tree_gen;
+        S->win_valid = true;
+    }
+    while (S->win_i < S->win_n &&
+           S->win[S->win_i].iova + S->win[S->win_i].size < first) {
+        S->win_i++;
+    }
+    if (S->win_i < S->win_n && S->win[S->win_i].iova <= last) {
+        return &S->win[S->win_i];
+    }
+    return NULL;
+}
+
+/* This sync changed the tree at [.., hi]: the window skips what it held
+ * up to @hi and stays valid (unless something else changed the tree). */
+static void vtd_sync_tree_changed(VTDSync *S, hwaddr hi)
+{
+    VTDAddressSpace *vtd_as = S->vtd_as;
+    bool fresh = S->win_valid && S->win_gen == vtd_as->iova_tree_gen;
+
+    vtd_as->iova_tree_gen++;
+    if (fresh) {
+        S->win_gen = vtd_as->iova_tree_gen;
+        while (S->win_i < S->win_n && S->win[S->win_i].iova <= hi) {
+            S->win_i++;
+        }
+    }
+}
 
 typedef struct VTDSpan {
     hwaddr lo, hi;
@@ -292,6 +365,7 @@ static void vtd_sync_unmap_overlaps(VTDSync *S, hwaddr first, hwaddr last)
     whole.iova = MIN(first, sp.lo);
     whole.size = MAX(last, sp.hi) - whole.iova;
     iova_tree_remove(vtd_as->iova_tree, whole);
+    vtd_sync_tree_changed(S, whole.iova + whole.size);
     vtd_notify_unmap_range(vtd_as, whole.iova, whole.iova + whole.size);
 }
 
@@ -300,8 +374,7 @@ static bool vtd_sync_piece(void *opaque, hwaddr iova, hwaddr mask,
 {
     VTDSync *S = opaque;
     VTDAddressSpace *vtd_as = S->vtd_as;
-    DMAMap probe = { .iova = iova, .size = mask };
-    const DMAMap *m = iova_tree_find(vtd_as->iova_tree, &probe);
+    const DMAMap *m = vtd_sync_lookup(S, iova, iova + mask);
     DMAMap map;
 
     if (perm == IOMMU_NONE) {
@@ -326,6 +399,7 @@ static bool vtd_sync_piece(void *opaque, hwaddr iova, hwaddr mask,
         .perm = perm, .opaque = (void *)S->tag,
     };
     if (iova_tree_insert(vtd_as->iova_tree, &map) == IOVA_OK) {
+        vtd_sync_tree_changed(S, iova + mask);
         vtd_notify_map(vtd_as, &map);
     }
     return true;
@@ -367,7 +441,8 @@ static void vtd_sync_range(VTDAddressSpace *vtd_as, const VTDWalkCtx *ctx,
                            hwaddr first, hwaddr last, uintptr_t tag)
 {
     IntelIOMMUState *s = vtd_as->iommu_state;
-    VTDSync S = { .vtd_as = vtd_as, .tag = tag };
+    /* (the window makes it big: not on the stack) */
+    g_autofree VTDSync *S = g_new(VTDSync, 1);
     uint64_t budget = VTD_SYNC_BUDGET;
     const DMAMap *m;
     uint64_t limit;
@@ -382,20 +457,24 @@ static void vtd_sync_range(VTDAddressSpace *vtd_as, const VTDWalkCtx *ctx,
     if (m) {
         last = m->iova + m->size;
     }
+    S->vtd_as = vtd_as;
+    S->tag = tag;
+    S->last = last;
+    S->win_valid = false;
     if (!ctx) {
-        vtd_sync_unmap_overlaps(&S, first, last);
+        vtd_sync_unmap_overlaps(S, first, last);
         return;
     }
     limit = vtd_ctx_iova_limit_aw(ctx->agaw, s->aw_bits);
     if (first < limit) {
         if (!vtd_page_walk(s, ctx, first, MIN(last, limit - 1),
-                           vtd_sync_piece, &S, &budget) && !budget) {
+                           vtd_sync_piece, S, &budget) && !budget) {
             s->sync_truncated++;
         }
     }
     if (last >= limit) {
         /* above what the context translates now */
-        vtd_sync_unmap_overlaps(&S, MAX(first, limit), last);
+        vtd_sync_unmap_overlaps(S, MAX(first, limit), last);
     }
 }
 

@@ -101,6 +101,7 @@ struct VTDAddressSpace {
     IOMMUNotifierFlag notifier_flags;
     /* What the notifiers were told is mapped (vtd-notify.c) */
     IOVATree *iova_tree;
+    uint32_t iova_tree_gen;    /* bumped at every change of iova_tree */
     bool on_notifier_list;     /* in IntelIOMMUState's list of AS with
                                 * notifiers (vtd-notify.c keeps it) */
     bool use_iommu;            /* as last switched */
