@@ -285,27 +285,48 @@ static gboolean vtd_window_fill(const DMAMap *map, gpointer data)
     return S->win_n == VTD_SYNC_WINDOW;
 }
 
-/* The first map of the tree that overlaps [first, last] (pieces are asked
- * for in ascending order), or NULL. */
-static const DMAMap *vtd_sync_lookup(VTDSync *S, hwaddr first, hwaddr last)
+static void vtd_window_refill(VTDSync *S, hwaddr first, hwaddr last)
 {
     VTDAddressSpace *vtd_as = S->vtd_as;
 
-    if (!S->win_valid || S->win_gen != vtd_as->iova_tree_gen ||
-        first < S->win_lo || first > S->win_hi) {
-        S->win_n = S->win_i = 0;
-        iova_tree_foreach_range(vtd_as->iova_tree, first, MAX(S->last, last),
-                                vtd_window_fill, S);
-        S->win_lo = first;
-        S->win_hi = S->win_n == VTD_SYNC_WINDOW
-                    ? S->win[S->win_n - 1].iova + S->win[S->win_n - 1].size
-                    : MAX(S->last, last);
-        S->win_gen = vtd_as->iova_tree_gen;
-        S->win_valid = true;
-    }
+    S->win_n = S->win_i = 0;
+    iova_tree_foreach_range(vtd_as->iova_tree, first, MAX(S->last, last),
+                            vtd_window_fill, S);
+    S->win_lo = first;
+    /* full: every map up to the end of the last one is known; else every
+     * map up to the end of the range asked */
+    S->win_hi = S->win_n == VTD_SYNC_WINDOW
+                ? S->win[S->win_n - 1].iova + S->win[S->win_n - 1].size
+                : MAX(S->last, last);
+    S->win_gen = vtd_as->iova_tree_gen;
+    S->win_valid = true;
+}
+
+static inline void vtd_window_skip_before(VTDSync *S, hwaddr first)
+{
     while (S->win_i < S->win_n &&
            S->win[S->win_i].iova + S->win[S->win_i].size < first) {
         S->win_i++;
+    }
+}
+
+/*
+ * The first map of the tree that overlaps [first, last] (pieces are asked
+ * for in ascending order), or NULL. The window knows every map in
+ * [win_lo, win_hi]: a map left in it that ends at or after @first is the
+ * first such map of the tree; with none left, maps above win_hi are
+ * unknown and a piece reaching there reads the tree again.
+ */
+static const DMAMap *vtd_sync_lookup(VTDSync *S, hwaddr first, hwaddr last)
+{
+    if (!S->win_valid || S->win_gen != S->vtd_as->iova_tree_gen ||
+        first < S->win_lo || first > S->win_hi) {
+        vtd_window_refill(S, first, last);
+    }
+    vtd_window_skip_before(S, first);
+    if (S->win_i == S->win_n && last > S->win_hi) {
+        vtd_window_refill(S, first, last);
+        vtd_window_skip_before(S, first);
     }
     if (S->win_i < S->win_n && S->win[S->win_i].iova <= last) {
         return &S->win[S->win_i];

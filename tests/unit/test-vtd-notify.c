@@ -463,6 +463,90 @@ static void test_ranges(void)
     tb_free(tb);
 }
 
+/* A sync's last piece reaching past the synced range over a map that is
+ * there only (a replay of a notifier whose range ends inside a new 2 MiB
+ * page): the old map is found and replaced, not left overlapping */
+static void test_piece_past_range(void)
+{
+    TB *tb = tb_cm(CM);
+    Rec *a = rec_new(IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    Rec *b = rec_new(IOMMU_NOTIFIER_IOTLB_EVENTS, 0x2000, 0x4fffff);
+    const DMAMap *m;
+    bool unmapped = false;
+
+    tb_map(tb, 0x3000, 0x303000, 1, 3);
+    tb_map(tb, 0x5ff000, 0x305000, 1, 3);
+    tb_enable(tb, false);
+    rec_register(tb, a);
+    g_assert_cmpuint(count_type(a, IOMMU_NOTIFIER_MAP), ==, 2);
+    clear(a);
+    /* the level-1 table of 0x400000..0x5fffff becomes a 2 MiB page */
+    tb_map(tb, 0x400000, 0x600000, 2, 3);
+    rec_register(tb, b);
+    for (guint i = 0; i < a->ev->len; i++) {
+        Ev *e = ev_at(a, i);
+        if (e->type == IOMMU_NOTIFIER_UNMAP && e->iova <= 0x5ff000 &&
+            e->iova + e->mask >= 0x5ff000) {
+            unmapped = true;
+        }
+    }
+    g_assert_true(unmapped);
+    /* cut at b's end: a hears the 2 MiB page in two halves */
+    ev_check(a, a->ev->len - 2, IOMMU_NOTIFIER_MAP, 0x400000, 0xfffff,
+             0x600000, IOMMU_RW);
+    ev_check(a, a->ev->len - 1, IOMMU_NOTIFIER_MAP, 0x500000, 0xfffff,
+             0x700000, IOMMU_RW);
+    m = iova_tree_find_address(tb->as->iova_tree, 0x5ff000);
+    g_assert_nonnull(m);
+    g_assert_cmphex(m->iova, ==, 0x400000);
+    g_assert_cmphex(m->size, ==, 0x1fffff);
+    g_assert_cmpuint(iova_tree_count(tb->as->iova_tree), ==, 2);
+    rec_free(tb, b);
+    rec_free(tb, a);
+    tb_free(tb);
+}
+
+/* Many maps (more than a sync reads from the tree at once), some changed
+ * and removed here and there: the events are exactly the differences */
+static void test_many_changes(void)
+{
+    TB *tb = tb_cm(CM);
+    Rec *r = rec_new(IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    const unsigned n = 3000;
+
+    for (unsigned i = 0; i < n; i++) {
+        tb_map(tb, 0x10000000 + i * 0x1000ULL, 0x300000 + (i % 64) * 0x1000ULL,
+               1, 3);
+    }
+    tb_enable(tb, false);
+    rec_register(tb, r);
+    g_assert_cmpuint(count_type(r, IOMMU_NOTIFIER_MAP), ==, n);
+    clear(r);
+    for (unsigned i = 0; i < n; i += 7) {
+        if (i % 2) {
+            tb_unmap(tb, 0x10000000 + i * 0x1000ULL, 1);
+        } else {
+            tb_map(tb, 0x10000000 + i * 0x1000ULL, 0x900000, 1, 1);
+        }
+    }
+    tb_flush_domain(tb, DID);
+    {
+        unsigned changed = (n + 6) / 7, removed = 0, i;
+        for (i = 0; i < n; i += 7) {
+            removed += i % 2;
+        }
+        g_assert_cmpuint(count_type(r, IOMMU_NOTIFIER_UNMAP), ==, changed);
+        g_assert_cmpuint(count_type(r, IOMMU_NOTIFIER_MAP), ==,
+                         changed - removed);
+        g_assert_cmpuint(iova_tree_count(tb->as->iova_tree), ==, n - removed);
+    }
+    clear(r);
+    tb_flush_all(tb);
+    g_assert_cmpuint(r->ev->len, ==, 0);
+    rec_free(tb, r);
+    tb_free(tb);
+}
+
 /* ---- UNMAP-only and DEVIOTLB notifiers ------------------------------------- */
 
 static void test_unmap_only(void)
@@ -712,6 +796,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vtd/notify/psi-superpages", test_psi_superpages);
     g_test_add_func("/vtd/notify/domain-global", test_domain_global);
     g_test_add_func("/vtd/notify/ranges", test_ranges);
+    g_test_add_func("/vtd/notify/piece-past-range", test_piece_past_range);
+    g_test_add_func("/vtd/notify/many-changes", test_many_changes);
     g_test_add_func("/vtd/notify/unmap-only", test_unmap_only);
     g_test_add_func("/vtd/notify/deviotlb", test_deviotlb);
     g_test_add_func("/vtd/notify/te-srtp-pt", test_te_srtp_pt);
