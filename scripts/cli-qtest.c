@@ -47,6 +47,9 @@
 #include "scripts/qtest.h"
 #include "dma/vclock.h"
 
+#ifndef IOMMUSIM_LUA_DIR
+#define IOMMUSIM_LUA_DIR "scripts/lua"
+#endif
 #ifndef IOMMUSIM_MACHINES_DIR
 #define IOMMUSIM_MACHINES_DIR "scripts/machines"
 #endif
@@ -389,8 +392,11 @@ static int build_machine(lua_State *L)
 {
     BuildArgs *b = lua_touserdata(L, 1);
     const QTestOpts *o = b->o;
-    g_autofree char *dir = g_path_get_dirname(b->path);
+    /* nothing heap-allocated may live across calls that can raise */
+    char *dir = g_path_get_dirname(b->path);
 
+    lua_pushstring(L, dir);
+    g_free(dir);
     luaL_openlibs(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
     lua_pushcfunction(L, luaopen_iommusim);
@@ -398,9 +404,10 @@ static int build_machine(lua_State *L)
     lua_pop(L, 1);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
-    lua_pushfstring(L, "%s/?.lua;%s", dir, lua_tostring(L, -1));
+    lua_pushfstring(L, "%s/?.lua;%s/?.lua;%s", lua_tostring(L, -3),
+                    IOMMUSIM_LUA_DIR, lua_tostring(L, -1));
     lua_setfield(L, -3, "path");
-    lua_pop(L, 2);
+    lua_pop(L, 3);
 
     if (luaL_loadfile(L, b->path) != LUA_OK) {
         return lua_error(L);

@@ -8,6 +8,9 @@
  * required (it comes first in package.path). An error prints "file:line: message" on stderr
  * (and a traceback with --traceback) and exits 1.
  */
+#ifndef IOMMUSIM_LUA_DIR
+#define IOMMUSIM_LUA_DIR "scripts/lua"
+#endif
 #include <glib.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -69,6 +72,13 @@ static int run_main(lua_State *L)
     lua_pushcfunction(L, luaopen_iommusim);
     lua_setfield(L, -2, "iommusim");
     lua_pop(L, 1);
+
+    /* our Lua modules (require "iommusim.vtd") from the source tree */
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    lua_pushfstring(L, "%s/?.lua;%s", IOMMUSIM_LUA_DIR, lua_tostring(L, -1));
+    lua_setfield(L, -3, "path");
+    lua_pop(L, 2);
 
     /* modules next to the script come first: require "helpers" */
     if (strcmp(file, "-") != 0) {

@@ -637,7 +637,10 @@ static int sim_pci_bus_find(lua_State *L)
     int busnum, fn;
 
     if (!pci_parse_slot(s, &spec, &err)) {
-        return luaL_argerror(L, 2, err->message);
+        /* copy the message: the GError must be gone before we raise */
+        lua_pushstring(L, err->message);
+        g_clear_error(&err);
+        return luaL_argerror(L, 2, lua_tostring(L, -1));
     }
     if (spec.slot < 0) {
         return luaL_argerror(L, 2, "a slot number is required");
@@ -911,7 +914,6 @@ static int sim_pci_dev_destroy(lua_State *L)
 {
     PCIDevice *d = sim_checkdev(L, 1);
     SimPCIHost *u = host_of_dev(d);
-    g_autoptr(GPtrArray) gone = g_ptr_array_new();
     PCIBus *sec = pci_device_secondary_bus(d);
     SimCall c;
 
@@ -919,6 +921,7 @@ static int sim_pci_dev_destroy(lua_State *L)
         return luaL_error(L, "destroy: a PCI device cannot be destroyed from "
                           "inside a callback");
     }
+    GPtrArray *gone = g_ptr_array_new(); /* freed before anything raises */
     g_ptr_array_add(gone, d);
     if (sec) {
         pci_bus_foreach_device(sec, true, collect_dev, gone);
@@ -934,6 +937,7 @@ static int sim_pci_dev_destroy(lua_State *L)
     for (guint i = 0; i < gone->len; i++) {
         sim_as_release(L, pci_get_address_space(g_ptr_array_index(gone, i)));
     }
+    g_ptr_array_free(gone, TRUE);
     pci_device_destroy(d);
     sim_call_leave(L, &c);
     return 0;
@@ -1021,7 +1025,7 @@ static int sim_parse_slot(lua_State *L)
     PCISlotSpec spec;
 
     if (!pci_parse_slot(s, &spec, &err)) {
-        return luaL_error(L, "parse_slot: %s", err->message);
+        return sim_raise_gerror(L, "parse_slot", g_steal_pointer(&err));
     }
     lua_createtable(L, 0, 4);
     if (spec.domain >= 0) {
