@@ -421,6 +421,11 @@ struct IntelIOMMUState {
      * because an address space reached VTD_NOTIFY_MAX_MAPS (vtd-notify.c) */
     uint64_t sync_truncated;
     uint64_t sync_maps_dropped;
+    /* Bumped whenever an invalidation reaches vtd-notify.c: a range walk
+     * whose callbacks led to another one (a notifier that invalidates)
+     * reads the rest of its table again instead of using what it read
+     * before the guest changed it (vtd-tables.c) */
+    uint64_t sync_seq;
 
     /* ---- statistics ---- */
     VTDStats stats;

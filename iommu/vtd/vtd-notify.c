@@ -51,11 +51,20 @@
  *   - a changed mapping is unmapped over the old map's whole range (QEMU
  *     unmaps the new leaf's range, which leaves the rest of a bigger old
  *     map mapped), and the sync range is widened to whole maps at its ends;
+ *   - an entry that reads as all ones is a hole here; QEMU's range walk
+ *     takes it for a failed read and skips it (its single-address walk
+ *     faults, as ours does: vtd-tables.c);
  *   - a page-selective range is aligned to its size (the address mask
  *     says which low bits to ignore, 6.5.1.2);
- *   - domain and global invalidations do not unmap unchanged mappings;
+ *   - events are cut at notifiers' boundaries (QEMU sends each entry
+ *     whole to every notifier and asserts that it fits);
  *   - pass-through or invalid contexts unmap everything (QEMU: only a
- *     context that is not present).
+ *     context that is not present);
+ *   - a notifier may invalidate from its callback: the nested sync runs,
+ *     and the outer one reads the tree and the rest of the table it was
+ *     in again (iova_tree_gen, IntelIOMMUState.sync_seq).
+ * As in QEMU 7.2, domain, global and context invalidations walk the whole
+ * space and send nothing for mappings that did not change.
  */
 #include "iommu/vtd/vtd-internal.h"
 
@@ -505,6 +514,7 @@ void vtd_sync_address_space(VTDAddressSpace *vtd_as)
     VTDWalkCtx ctx;
     int err;
 
+    vtd_as->iommu_state->sync_seq++;
     if (!(vtd_as->notifier_flags & IOMMU_NOTIFIER_IOTLB_EVENTS)) {
         return;
     }
@@ -538,6 +548,7 @@ void vtd_sync_notifiers_all(IntelIOMMUState *s)
 {
     g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
 
+    s->sync_seq++;
     for (guint i = 0; i < a->len; i++) {
         vtd_sync_address_space(g_ptr_array_index(a, i));
     }
@@ -564,6 +575,7 @@ void vtd_sync_notifiers_domain(IntelIOMMUState *s, uint16_t domain_id)
     g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
     VTDWalkCtx ctx;
 
+    s->sync_seq++;
     for (guint i = 0; i < a->len; i++) {
         VTDAddressSpace *vtd_as = g_ptr_array_index(a, i);
         if (vtd_as_in_domain(vtd_as, domain_id, &ctx)) {
@@ -578,6 +590,7 @@ void vtd_sync_notifiers_pasid(IntelIOMMUState *s, uint16_t domain_id,
     g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
     VTDWalkCtx ctx;
 
+    s->sync_seq++;
     for (guint i = 0; i < a->len; i++) {
         VTDAddressSpace *vtd_as = g_ptr_array_index(a, i);
         if (vtd_as_in_domain(vtd_as, domain_id, &ctx) && ctx.pasid == pasid) {
@@ -593,6 +606,7 @@ void vtd_sync_notifiers_page(IntelIOMMUState *s, uint16_t domain_id,
     hwaddr size_m1, first, last;
     VTDWalkCtx ctx;
 
+    s->sync_seq++;
     /* 6.5.1.2: 2^am pages, the low am bits of the page number ignored */
     if (am >= 64 - VTD_PAGE_SHIFT) {
         size_m1 = HWADDR_MAX;
@@ -630,6 +644,7 @@ void vtd_sync_context_device(IntelIOMMUState *s, uint16_t sid, unsigned fm)
     GHashTableIter it;
     VTDAddressSpace *vtd_as;
 
+    s->sync_seq++;
     if (!s->vtd_address_spaces) {
         return;
     }
@@ -651,6 +666,7 @@ void vtd_address_space_refresh_all(IntelIOMMUState *s)
 {
     g_autoptr(GPtrArray) a = vtd_as_with_notifiers_snapshot(s);
 
+    s->sync_seq++;
     for (guint i = 0; i < a->len; i++) {
         vtd_address_space_unmap_all(g_ptr_array_index(a, i));
     }
@@ -714,6 +730,7 @@ bool vtd_iommu_notify_flag_changed(MemoryRegion *iommu, unsigned old_flags,
         /* nobody left to remember MAP events for */
         iova_tree_destroy(vtd_as->iova_tree);
         vtd_as->iova_tree = iova_tree_new();
+        vtd_as->iova_tree_gen++;
     }
     return true;
 }

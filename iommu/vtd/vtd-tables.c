@@ -573,16 +573,26 @@ static bool vtd_walk_level(VTDRangeWalk *w, hwaddr table, unsigned level,
     uint64_t entries[512];
     bool batch_ok;
     hwaddr iova = start & ~span_mask;
+    uint64_t seq = s->sync_seq;
 
     batch_ok = vtd_read_quads(s, table + first * 8ULL, entries, n);
     for (unsigned i = 0; i < n; i++, iova += span_mask + 1) {
         hwaddr e_last = iova + span_mask;
-        uint64_t slpte = entries[i];
+        uint64_t slpte;
         bool ok = true, r, wr;
 
         if (*w->budget == 0) {
             return false;
         }
+        if (G_UNLIKELY(s->sync_seq != seq)) {
+            /* a callback invalidated: the guest may have changed this
+             * table since it was read (the table address itself comes
+             * from the level above, read before: that walk stays) */
+            seq = s->sync_seq;
+            batch_ok = vtd_read_quads(s, table + (first + i) * 8ULL,
+                                      entries + i, n - i);
+        }
+        slpte = entries[i];
         (*w->budget)--;
         if (!batch_ok) {
             /* part of the table may still read (a table across the end of

@@ -547,6 +547,66 @@ static void test_many_changes(void)
     tb_free(tb);
 }
 
+/* A notifier that invalidates from its callback (a nested sync of the
+ * same address space changes the tree under the outer one) */
+typedef struct Nester {
+    IOMMUNotifier n;
+    TB *tb;
+    unsigned depth, calls;
+} Nester;
+
+static void nester_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
+{
+    Nester *q = (Nester *)n;
+
+    q->calls++;
+    if (q->depth < 2 && q->calls % 5 == 1) {
+        q->depth++;
+        /* the guest changes a page further on, then invalidates */
+        tb_unmap(q->tb, e->iova + 0x3000, 1);
+        tb_flush_domain(q->tb, DID);
+        q->depth--;
+    }
+}
+
+static void test_reentrant_sync(void)
+{
+    TB *tb = tb_cm(CM);
+    Nester q = { .tb = tb };
+    Rec *r = rec_new(IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    g_autoptr(GError) err = NULL;
+
+    tb_enable(tb, false);
+    rec_register(tb, r);
+    iommu_notifier_init(&q.n, nester_notify, IOMMU_NOTIFIER_MAP, 0,
+                        HWADDR_MAX, 0);
+    g_assert_true(memory_region_register_iommu_notifier(
+        MEMORY_REGION(&tb->as->iommu), &q.n, &err));
+    for (unsigned i = 0; i < 600; i++) {
+        tb_map(tb, 0x10000000 + i * 0x1000ULL, 0x300000, 1, 3);
+    }
+    tb_flush_domain(tb, DID);
+    g_assert_cmpuint(q.calls, >, 0);
+    /* whatever the nesting did, the tree is what the tables say now, and
+     * one more sync has nothing to tell */
+    {
+        unsigned present = 0;
+        for (unsigned i = 0; i < 600; i++) {
+            hwaddr slot = tb_slot(tb, 0x10000000 + i * 0x1000ULL, 1, 3);
+            present += (ram_rq(tb->env, slot) & 3) != 0;
+        }
+        g_assert_cmpuint(iova_tree_count(tb->as->iova_tree), ==, present);
+        g_assert_cmpuint(present, <, 600);
+    }
+    clear(r);
+    tb_flush_all(tb);
+    g_assert_cmpuint(r->ev->len, ==, 0);
+    memory_region_unregister_iommu_notifier(MEMORY_REGION(&tb->as->iommu),
+                                            &q.n);
+    rec_free(tb, r);
+    tb_free(tb);
+}
+
 /* ---- UNMAP-only and DEVIOTLB notifiers ------------------------------------- */
 
 static void test_unmap_only(void)
@@ -798,6 +858,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vtd/notify/ranges", test_ranges);
     g_test_add_func("/vtd/notify/piece-past-range", test_piece_past_range);
     g_test_add_func("/vtd/notify/many-changes", test_many_changes);
+    g_test_add_func("/vtd/notify/reentrant-sync", test_reentrant_sync);
     g_test_add_func("/vtd/notify/unmap-only", test_unmap_only);
     g_test_add_func("/vtd/notify/deviotlb", test_deviotlb);
     g_test_add_func("/vtd/notify/te-srtp-pt", test_te_srtp_pt);
