@@ -319,9 +319,15 @@ void memory_region_unref(MemoryRegion *mr)
 /* Whether @from reaches @target through children or alias targets. */
 static bool region_reaches(MemoryRegion *from, MemoryRegion *target)
 {
-    g_autoptr(GPtrArray) stack = g_ptr_array_new();
-    g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+    g_autoptr(GPtrArray) stack = NULL;
+    g_autoptr(GHashTable) seen = NULL;
 
+    /* a leaf (most regions added) reaches only itself */
+    if (!from->alias && from->subregions->len == 0) {
+        return from == target;
+    }
+    stack = g_ptr_array_new();
+    seen = g_hash_table_new(NULL, NULL);
     g_ptr_array_add(stack, from);
     while (stack->len > 0) {
         MemoryRegion *mr = g_ptr_array_steal_index_fast(stack, stack->len - 1);

@@ -56,6 +56,27 @@
 
 #define DEFAULT_RAM_SIZE (128 * 1024 * 1024ULL)
 
+/*
+ * At the end of a session the process is about to exit: freeing the machine
+ * piece by piece (lua_close: every region, address space, device) only
+ * costs time the kernel spends again on the whole address space. It is
+ * skipped then, except in builds with AddressSanitizer/LeakSanitizer, whose
+ * leak check must see everything freed. (The Lua state stays reachable
+ * from keep_state, so that a leak checker such as valgrind's sees it as
+ * still reachable, not lost.)
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_LEAK__)
+#define QTEST_FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define QTEST_FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef QTEST_FREE_AT_EXIT
+#define QTEST_FREE_AT_EXIT 0
+static lua_State *keep_state;
+#endif
+
 typedef struct QTestOpts {
     const char *machine;
     char *accel;            /* from -accel or -machine accel= */
@@ -674,6 +695,7 @@ int cli_qtest(int argc, char **argv)
     int in_fd, out_fd, listen_fd = -1;
     int status;
     bool done;
+    bool served = false;
 
     o.devices = g_ptr_array_new();
     status = parse_options(&o, argc, argv, &done);
@@ -721,6 +743,10 @@ int cli_qtest(int argc, char **argv)
     }
     b.o = &o;
     b.path = path;
+    /* Building the machine keeps most of what it allocates: no collection
+     * cycles while it runs (a small saving, ~2% of the start-up's
+     * instructions); the collector is back on before the first line. */
+    lua_gc(L, LUA_GCSTOP);
     lua_pushcfunction(L, build_machine);
     lua_pushlightuserdata(L, &b);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
@@ -730,6 +756,7 @@ int cli_qtest(int argc, char **argv)
         goto out_lua;
     }
     
+    lua_gc(L, LUA_GCRESTART);
     /* the machine table stays at -1 (it anchors the machine) */
     cfg.memory = b.memory;
     cfg.io = b.io;
@@ -754,6 +781,7 @@ int cli_qtest(int argc, char **argv)
         fprintf(log, "[I %.06f] OPENED\n", 0.0);
     }
     status = serve(L, s, clock, in_fd, out_fd);
+    served = true;
     
     if (log) {
         fprintf(log, "[I +%.06f] CLOSED\n", 0.0);
@@ -769,7 +797,15 @@ int cli_qtest(int argc, char **argv)
     }
 
 out_lua:
+#if QTEST_FREE_AT_EXIT
     lua_close(L);
+#else
+    if (served) {
+        keep_state = L;     /* served a session: the process ends now */
+    } else {
+        lua_close(L);
+    }
+#endif
     
     if (log) {
         fclose(log);

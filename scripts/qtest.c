@@ -429,6 +429,7 @@ static void write_stream(QTestServer *s, uint64_t addr, const uint8_t *src,
 {
     static uint8_t fillbuf[QTEST_CHUNK];
     static int fillbyte = -1;
+    static uint64_t filled;     /* fillbuf[0, filled) holds fillbyte */
     uint64_t done = 0;
 
     if (len <= QTEST_CHUNK && have >= len) {
@@ -446,9 +447,14 @@ static void write_stream(QTestServer *s, uint64_t addr, const uint8_t *src,
             address_space_write(s->cfg.memory, a, MEMTXATTRS_UNSPECIFIED,
                                 src + done, l);
         } else {
+            /* fill only as much of the buffer as this piece needs */
             if (fillbyte != fill) {
-                memset(fillbuf, fill, sizeof(fillbuf));
                 fillbyte = fill;
+                filled = 0;
+            }
+            if (filled < l) {
+                memset(fillbuf + filled, fill, l - filled);
+                filled = l;
             }
             address_space_write(s->cfg.memory, a, MEMTXATTRS_UNSPECIFIED,
                                 fillbuf, l);

@@ -121,7 +121,7 @@ local function setup_pci(m, opts)
   end
 end
 
-local function build(opts)
+local function build_machine(opts)
   opts = opts or {}
   local ram_size = opts.ram_size or 128 * MiB
   local m = { name = "q35", ram_size = ram_size, events = {}, devices = {} }
@@ -475,6 +475,12 @@ local function build(opts)
   -- PCI: the host bridge, ECAM and the devices (dma/ and its binding)
   setup_pci(m, opts)
   return m
+end
+
+-- The whole machine is put together in one transaction: the address
+-- spaces are rendered once, at the end, not after each region added.
+local function build(opts)
+  return sim.transaction(build_machine, opts)
 end
 
 return build
