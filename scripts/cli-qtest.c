@@ -798,6 +798,7 @@ int cli_qtest(int argc, char **argv)
 
 out_lua:
 #if QTEST_FREE_AT_EXIT
+    (void)served;
     lua_close(L);
 #else
     if (served) {
@@ -806,7 +807,7 @@ out_lua:
         lua_close(L);
     }
 #endif
-    
+
     if (log) {
         fclose(log);
     }
