@@ -80,6 +80,7 @@ static lua_State *keep_state;
 typedef struct QTestOpts {
     const char *machine;
     char *accel;            /* from -accel or -machine accel= */
+    bool lspci;             /* print the PCI devices and exit */
     uint64_t ram_size;      /* 0: default */
     GPtrArray *devices;     /* -device strings */
     const char *bios;
@@ -296,6 +297,8 @@ static const char usage[] =
     "  -qtest stdio|unix:PATH[,server=on[,wait=off]]\n"
     "                            where the protocol runs (default stdio)\n"
     "  -qtest-log FILE|none      log commands and replies (default: none)\n"
+    "  -lspci                    list the machine's PCI devices (as lspci -nn)\n"
+    "                            and exit without serving the protocol\n"
     "\n"
     "Accepted and ignored: -nodefaults -display -S -nographic -serial\n"
     "-monitor -smp -cpu -name and other options without meaning here.\n"
@@ -338,6 +341,8 @@ static int parse_options(QTestOpts *o, int argc, char **argv, bool *done)
             if (parse_memory(o, val)) {
                 return CLI_EXIT_FAILURE;
             }
+        } else if (!strcmp(name, "lspci")) {
+            o->lspci = true;
         } else if (!strcmp(name, "device")) {
             NEED_ARG();
             g_ptr_array_add(o->devices, (gpointer)val);
@@ -477,6 +482,26 @@ static int build_machine(lua_State *L)
     }
     lua_pop(L, 1);
     return 1;
+}
+
+/* -lspci: the machine's PCI bus as `lspci -nn` lists it (machine at -1) */
+static int print_lspci(lua_State *L)
+{
+    static const char chunk[] =
+        "local m = ...\n"
+        "assert(m.pci_bus, 'the machine has no PCI bus (field pci_bus)')\n"
+        "io.write(m.pci_bus:lspci())\n";
+
+    if (luaL_loadbuffer(L, chunk, sizeof(chunk) - 1, "=lspci") != LUA_OK) {
+        return qerr("%s", lua_tostring(L, -1));
+    }
+    lua_pushvalue(L, -2);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        return qerr("%s", msg ? msg : "lspci failed");
+    }
+    fflush(stdout);
+    return CLI_EXIT_OK;
 }
 
 /* ---- I/O ------------------------------------------------------------- */
@@ -757,6 +782,10 @@ int cli_qtest(int argc, char **argv)
     }
     
     lua_gc(L, LUA_GCRESTART);
+    if (o.lspci) {
+        status = print_lspci(L);
+        goto out_lua;
+    }
     /* the machine table stays at -1 (it anchors the machine) */
     cfg.memory = b.memory;
     cfg.io = b.io;

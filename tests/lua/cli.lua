@@ -1,5 +1,6 @@
 -- The iommusim program from the outside: exit status and messages of
--- `run` (script errors, failing asserts, --timeout), `mtree`, and usage
+-- `run` (script errors, failing asserts, --timeout), `mtree`, `qtest -lspci`
+-- and usage
 -- errors. Run as: iommusim run cli.lua PATH-TO-IOMMUSIM DATA-DIR
 local prog, data = arg[1], arg[2]
 assert(prog and data, "usage: iommusim run cli.lua IOMMUSIM DATA-DIR")
@@ -142,6 +143,15 @@ expect("malformed dump: line number, exit 1", 1, "bad%-dump%.lua: line 3: ", "mt
 local cut = S("cut-dump", dump_text:sub(1, 300))
 expect("truncated dump: line number, exit 1", 1, "line %d+: ", "mtree", cut)
 expect("missing dump file", 1, "No such file", "mtree", "/nonexistent/dump.txt")
+
+-- qtest -lspci: the machine's devices as `lspci -nn` lists them in a guest
+local listing = expect("qtest -lspci lists edu", 0,
+  "00:04%.0 Unclassified device %[00ff%]: Device %[1234:11e8%] %(rev 10%)",
+  "qtest", "-m", "256", "-device", "edu,addr=04.0", "-lspci")
+check("qtest -lspci lists the host bridge first",
+      listing:match("^00:00%.0 Host bridge %[0600%]: .*%[8086:29c0%]") ~= nil, listing)
+expect("qtest -lspci with a bad device", 1, "not a valid device model name",
+       "qtest", "-device", "nodev", "-lspci")
 
 for _, p in ipairs(scripts) do os.remove(p) end
 os.remove(tmp)
