@@ -598,6 +598,27 @@ void memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode)
     changed(mr, true);
 }
 
+bool memory_region_ram_resize(MemoryRegion *mr, uint64_t size, GError **errp)
+{
+    if (!mr->ram_block || !ram_block_resizeable(mr->ram_block)) {
+        g_set_error(errp, IOMMUSIM_MEMORY_ERROR, MEMORY_ERROR_INVALID,
+                    "ram_resize: '%s' is not resizeable RAM",
+                    memory_region_name(mr));
+        return false;
+    }
+    if (size == 0 || size == UINT64_MAX) {
+        g_set_error(errp, IOMMUSIM_MEMORY_ERROR, MEMORY_ERROR_INVALID,
+                    "ram_resize '%s': invalid size 0x%" PRIx64,
+                    memory_region_name(mr), size);
+        return false;
+    }
+    if (!ram_block_resize(mr->ram_block, size, errp)) {
+        return false;
+    }
+    /* as qemu_ram_resize: the region takes the size as given */
+    return memory_region_set_size(mr, size, errp);
+}
+
 /* Logging is counted per client, as QEMU counts VGA logging. */
 void memory_region_set_log(MemoryRegion *mr, bool log, unsigned client)
 {

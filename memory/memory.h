@@ -208,6 +208,10 @@ bool memory_region_set_size(MemoryRegion *mr, uint64_t size, GError **errp);
 bool memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset,
                                     GError **errp);
 void memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode);
+/* QEMU's memory_region_ram_resize: resize the RAMBlock of a resizeable RAM
+ * region (up to its max_size) and the region with it. Fails for a region
+ * that is not resizeable RAM, size 0, or a size beyond the maximum. */
+bool memory_region_ram_resize(MemoryRegion *mr, uint64_t size, GError **errp);
 /* Re-insert @mr among its siblings with a new priority. */
 void memory_region_set_priority(MemoryRegion *mr, int priority);
 

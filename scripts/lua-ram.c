@@ -105,11 +105,7 @@ static int sim_ram_resize(lua_State *L)
                              (lua_Integer)ram_block_max_length(mr->ram_block)));
     }
     sim_call_enter(L, &c);
-    ok = ram_block_resize(mr->ram_block, size, &err);
-    if (ok) {
-        /* as qemu_ram_resize: the region takes the size as given */
-        ok = memory_region_set_size(mr, size, &err);
-    }
+    ok = memory_region_ram_resize(mr, size, &err);
     if (!lua_isnil(L, c.slot)) {
         g_clear_error(&err);
     }

@@ -319,6 +319,41 @@ static void test_overlap_sweep_matches_painting(void)
     memory_region_unref(root);
 }
 
+/* memory_region_ram_resize changes the block and the region's rendering. */
+static void test_ram_resize(void)
+{
+    g_autoptr(GError) err = NULL;
+    RAMBlockOptions opts = { .backend = RAM_BACKEND_ANON, .max_size = 0x10000 };
+    MemoryRegion *root = memory_region_new_container("root", UINT64_MAX);
+    MemoryRegion *ram = memory_region_new_ram("growing", 0x4000, &opts, &err);
+    g_assert_no_error(err);
+    memory_region_ref(ram);
+    test_add(root, 0x100000, ram, 0);
+    AddressSpace *as = address_space_new(root, "resize");
+    assert_view(as, "100000-103fff growing@0");
+
+    g_assert_true(memory_region_ram_resize(ram, 0x8000, &err));
+    g_assert_no_error(err);
+    assert_view(as, "100000-107fff growing@0");
+    g_assert_cmpuint(ram_block_used_length(ram->ram_block), ==, 0x8000);
+
+    /* beyond max_size: refused, nothing changes */
+    g_assert_false(memory_region_ram_resize(ram, 0x20000, &err));
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+    assert_view(as, "100000-107fff growing@0");
+
+    /* not resizeable */
+    MemoryRegion *fixed = test_ram("fixed", 0x1000);
+    g_assert_false(memory_region_ram_resize(fixed, 0x2000, &err));
+    g_assert_error(err, IOMMUSIM_MEMORY_ERROR, MEMORY_ERROR_INVALID);
+    memory_region_unref(fixed);
+
+    memory_region_unref(ram);
+    address_space_destroy(as);
+    memory_region_unref(root);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -337,5 +372,6 @@ int main(int argc, char **argv)
     g_test_add_func("/flatview/tree-errors", test_tree_errors);
     g_test_add_func("/flatview/clip-to-parent", test_clip_to_parent);
     g_test_add_func("/flatview/overlap-sweep", test_overlap_sweep_matches_painting);
+    g_test_add_func("/flatview/ram-resize", test_ram_resize);
     return g_test_run();
 }
