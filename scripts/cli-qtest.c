@@ -45,6 +45,7 @@
 #include "scripts/cli.h"
 #include "scripts/lua-iommusim.h"
 #include "scripts/qtest.h"
+#include "dma/pci-driver.h"
 #include "dma/vclock.h"
 
 #ifndef IOMMUSIM_LUA_DIR
@@ -484,6 +485,28 @@ static int build_machine(lua_State *L)
     return 1;
 }
 
+/* -device help: the device models, in QEMU's `name "X", bus B, desc "D"`
+ * form (intel-iommu is a system-bus device in QEMU 7.2) */
+static void print_device_help(void)
+{
+    g_autoptr(GPtrArray) names = pci_driver_names();
+
+    printf("Devices:\n");
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        const PCIDeviceClass *k = pci_driver_find(name);
+
+        if (k && k->no_user) {
+            continue;
+        }
+        printf("name \"%s\", bus PCI%s%s%s\n", name,
+               k && k->desc ? ", desc \"" : "", k && k->desc ? k->desc : "",
+               k && k->desc ? "\"" : "");
+    }
+    printf("name \"intel-iommu\", bus System, desc \"Intel IOMMU (VT-d) "
+           "DMA Remapping device\"\n");
+}
+
 /* -lspci: the machine's PCI bus as `lspci -nn` lists it (machine at -1) */
 static int print_lspci(lua_State *L)
 {
@@ -726,6 +749,12 @@ int cli_qtest(int argc, char **argv)
     status = parse_options(&o, argc, argv, &done);
     if (status || done) {
         goto out_opts;
+    }
+    for (guint i = 0; i < o.devices->len; i++) {
+        if (!strcmp(g_ptr_array_index(o.devices, i), "help")) {
+            print_device_help();
+            goto out_opts;
+        }
     }
     if (!strcmp(o.machine, "help")) {
         printf("Supported machines are:\n"

@@ -940,10 +940,14 @@ static int sim_notifier_tostring(lua_State *L)
 {
     SimNotifier *sn = luaL_checkudata(L, 1, SIM_IOMMU_NOTIFIER_MT);
 
+    char range[64];
+
+    /* unsigned hex: %I would print the end 2^64-1 as -1 */
+    g_snprintf(range, sizeof(range), "[0x%" PRIx64 ", 0x%" PRIx64 "]",
+               (uint64_t)sn->n.start, (uint64_t)sn->n.end);
     sim_push_flags(L, sn->n.notifier_flags);
-    lua_pushfstring(L, "IOMMUNotifier %s [0x%I, 0x%I] idx %d on '%s'%s",
-                    lua_tostring(L, -1), (lua_Integer)sn->n.start,
-                    (lua_Integer)sn->n.end, sn->n.iommu_idx,
+    lua_pushfstring(L, "IOMMUNotifier %s %s idx %d on '%s'%s",
+                    lua_tostring(L, -1), range, sn->n.iommu_idx,
                     sn->iommu ? memory_region_name(MEMORY_REGION(sn->iommu))
                               : "?",
                     sn->n.iommu_mr ? "" : " (unregistered)");

@@ -166,6 +166,7 @@ void sim_open_as(lua_State *L);
 void sim_open_listener(lua_State *L);
 void sim_open_ram(lua_State *L);
 void sim_open_mtree(lua_State *L);
+void sim_open_clock(lua_State *L);
 
 int luaopen_iommusim(lua_State *L);
 

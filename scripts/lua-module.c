@@ -147,6 +147,7 @@ int luaopen_iommusim(lua_State *L)
     sim_open_mtree(L);
     sim_open_iommu(L); /* after sim_open_as: adds as:get_iotlb_entry */
     sim_open_pci(L);
+    sim_open_clock(L);
 
     sim_set_int(L, "UINT64_MAX", (lua_Integer)-1);
     sim_set_int(L, "MEMTX_OK", MEMTX_OK);

@@ -150,6 +150,8 @@ local listing = expect("qtest -lspci lists edu", 0,
   "qtest", "-m", "256", "-device", "edu,addr=04.0", "-lspci")
 check("qtest -lspci lists the host bridge first",
       listing:match("^00:00%.0 Host bridge %[0600%]: .*%[8086:29c0%]") ~= nil, listing)
+expect("qtest -device help lists the models", 0, 'name "edu", bus PCI',
+       "qtest", "-device", "help")
 expect("qtest -lspci with a bad device", 1, "not a valid device model name",
        "qtest", "-device", "nodev", "-lspci")
 

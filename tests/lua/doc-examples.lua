@@ -1,8 +1,11 @@
 -- Runs every ```lua block of docs/lua-api.md, each in a fresh
--- `iommusim run`, so that the documented examples keep working.
+-- `iommusim run`, so that the documented examples keep working. The
+-- global IOMMUSIM_SRC holds the source tree (the directory above DOC.md's),
+-- for examples that load scripts/machines/q35.lua.
 -- Usage: iommusim run doc-examples.lua IOMMUSIM DOC.md
 local prog, doc = arg[1], arg[2]
 assert(prog and doc, "usage: iommusim run doc-examples.lua IOMMUSIM DOC.md")
+local src = (doc:match("^(.*)/[^/]*$") or ".") .. "/.."
 
 local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
@@ -32,8 +35,10 @@ local failures = 0
 for i, b in ipairs(blocks) do
   local path = tmp .. "-example" .. i .. ".lua"
   local out = assert(io.open(path, "w"))
-  -- keep the line numbers of the document in error messages
-  out:write(string.rep("\n", b.line - 1), b.code)
+  -- keep the line numbers of the document in error messages: the set-up
+  -- goes on line 1
+  out:write(string.format("IOMMUSIM_SRC = %q", src), string.rep("\n", b.line - 1),
+            b.code)
   out:close()
   local p = io.popen(q(prog) .. " run --timeout 20 " .. q(path) .. " 2>&1")
   local output = p:read("a")
