@@ -101,6 +101,13 @@ static int sim_vtd_stats(lua_State *L)
         lua_pushinteger(L, (lua_Integer)items[i].value);
         lua_setfield(L, -2, items[i].name);
     }
+    /* notifier sync work (not in vtd_stats()'s list) */
+    lua_pushinteger(L, (lua_Integer)s->stats.sync_entries);
+    lua_setfield(L, -2, "sync_entries");
+    lua_pushinteger(L, (lua_Integer)s->stats.sync_budget_exceeded);
+    lua_setfield(L, -2, "sync_budget_exceeded");
+    lua_pushinteger(L, (lua_Integer)s->stats.sync_budget_skipped);
+    lua_setfield(L, -2, "sync_budget_skipped");
     return 1;
 }
 

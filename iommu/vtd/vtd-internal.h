@@ -327,6 +327,14 @@ typedef struct VTDStats {
     uint64_t inv_piotlb, inv_pc, inv_dev_iotlb, inv_iec, inv_wait;
     uint64_t inv_queue_errors;   /* IQE set */
     uint64_t inv_descs;          /* queued descriptors processed */
+    /* Notifier sync work (vtd-notify.c; not in vtd_stats()'s list, the
+     * Lua binding adds them): page-table entries the syncs looked at;
+     * register writes whose syncs ran out of the write's work budget;
+     * syncs replaced, for want of budget, by an UNMAP of the address
+     * space's whole range and a full resync at its next invalidation */
+    uint64_t sync_entries;
+    uint64_t sync_budget_exceeded;
+    uint64_t sync_budget_skipped;
 } VTDStats;
 
 /* ======================================================================
@@ -426,6 +434,15 @@ struct IntelIOMMUState {
      * reads the rest of its table again instead of using what it read
      * before the guest changed it (vtd-tables.c) */
     uint64_t sync_seq;
+    /* Work budget of the register write being handled (vtd-inv.c opens
+     * it with vtd_sync_work_begin around register-based invalidations and
+     * each run of the queue; vtd-notify.c spends it): page-table entries
+     * the notifier syncs it causes may still look at. sync_work_depth:
+     * how many opens are in progress (nested writes share the outermost
+     * budget); 0: no budget but each sync's own. */
+    uint64_t sync_work_left;
+    unsigned sync_work_depth;
+    bool sync_work_exceeded;     /* counted in stats for this write */
 
     /* ---- statistics ---- */
     VTDStats stats;

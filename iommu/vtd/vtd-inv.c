@@ -27,7 +27,11 @@
  * SW and IF does both; a queue that keeps refilling itself (a wait status
  * write into IQT) is processed at most VTD_IQ_BUDGET descriptors per
  * register write, and a tail written while the queue is being processed is
- * picked up by the running loop instead of a nested one.
+ * picked up by the running loop instead of a nested one. The notifier
+ * syncs one register write causes (a register-based invalidation, one run
+ * of the queue) share one work budget (vtd_sync_work_begin, vtd-walk.h):
+ * past it every descriptor is still processed (caches emptied, waits
+ * completed) but syncs are replaced by an UNMAP of the address space.
  */
 #include "iommu/vtd/vtd-internal.h"
 
@@ -246,7 +250,9 @@ void vtd_handle_ccmd_write(IntelIOMMUState *s)
     if (s->qi_enabled) {
         return; /* 6.5.2: register invalidation is not used with QI */
     }
+    vtd_sync_work_begin(s);
     caig = vtd_context_cache_invalidate(s, val);
+    vtd_sync_work_end(s);
     /* completed at once: ICC clears, CAIG tells what was done */
     vtd_set_clear_mask_quad(s, VTD_REG_CCMD, VTD_CCMD_ICC, 0);
     vtd_set_clear_mask_quad(s, VTD_REG_CCMD, VTD_CCMD_CAIG_MASK, caig);
@@ -289,7 +295,9 @@ void vtd_handle_iotlb_write(IntelIOMMUState *s)
     if (s->qi_enabled) {
         return;
     }
+    vtd_sync_work_begin(s);
     iaig = vtd_iotlb_flush(s, val);
+    vtd_sync_work_end(s);
     vtd_set_clear_mask_quad(s, VTD_REG_IOTLB, VTD_IOTLB_IVT, 0);
     vtd_set_clear_mask_quad(s, VTD_REG_IOTLB, VTD_IOTLB_IAIG_MASK, iaig);
 }
@@ -535,6 +543,8 @@ void vtd_fetch_inv_desc(IntelIOMMUState *s)
     }
     s->iq_running = true;
     s->iq_budget_hit = false;
+    /* one work budget for the notifier syncs of the whole run */
+    vtd_sync_work_begin(s);
     for (;;) {
         if (s->iq_tail >= s->iq_size) {
             /* 6.5.2.10: tail beyond the queue */
@@ -558,6 +568,7 @@ void vtd_fetch_inv_desc(IntelIOMMUState *s)
             break; /* set meanwhile by a nested tail write */
         }
     }
+    vtd_sync_work_end(s);
     s->iq_running = false;
 }
 

@@ -42,7 +42,11 @@
  * Bounds: a sync looks at most VTD_SYNC_BUDGET entries (a guest can alias
  * tables so that a few pages describe 2^36 mappings) and an address space
  * remembers at most VTD_NOTIFY_MAX_MAPS maps; what goes past is counted in
- * IntelIOMMUState.sync_truncated / sync_maps_dropped.
+ * IntelIOMMUState.sync_truncated / sync_maps_dropped. All the syncs one
+ * register write causes (a tail write can queue 65,536 global
+ * invalidations) look at most at about VTD_SYNC_WRITE_BUDGET entries
+ * together; past it a sync is replaced by an UNMAP of the whole range and
+ * a full resync at the next invalidation (vtd_sync_give_up).
  *
  * Differences from QEMU 7.2 (vtd_page_walk_one and friends):
  *   - unreadable entries, entries with reserved bits and leaves into the
@@ -70,7 +74,7 @@
 
 #include <string.h>
 
-#define VTD_SYNC_BUDGET (1ULL << 24)
+/* VTD_SYNC_BUDGET, VTD_SYNC_WRITE_BUDGET: vtd-walk.h */
 #define VTD_NOTIFY_MAX_MAPS (1u << 21)
 
 static inline bool vtd_as_has_map_notifier(const VTDAddressSpace *vtd_as)
@@ -257,6 +261,58 @@ static void vtd_address_space_unmap_all(VTDAddressSpace *vtd_as)
     vtd_as->iova_tree = iova_tree_new();
     vtd_as->iova_tree_gen++;
     vtd_notify_unmap_range(vtd_as, 0, HWADDR_MAX);
+}
+
+/* ---- work budget of one register write ------------------------------------ */
+
+void vtd_sync_work_begin(IntelIOMMUState *s)
+{
+    if (s->sync_work_depth++ == 0) {
+        s->sync_work_left = VTD_SYNC_WRITE_BUDGET;
+        s->sync_work_exceeded = false;
+    }
+}
+
+void vtd_sync_work_end(IntelIOMMUState *s)
+{
+    if (s->sync_work_depth && --s->sync_work_depth == 0) {
+        s->sync_work_left = 0;
+    }
+}
+
+/* Whether the register write being handled has no budget left */
+static inline bool vtd_sync_work_out(IntelIOMMUState *s)
+{
+    return s->sync_work_depth && !s->sync_work_left;
+}
+
+/*
+ * A sync of @vtd_as that the register write's budget does not cover (not
+ * begun, or stopped part-way). DESIGN.md: guest tables never cause a hang
+ * without limit, so the sync is not made; but its notifiers must not keep
+ * a mapping the guest removed once the invalidation (and any wait
+ * descriptor after it) completes, so they are told, at this point of the
+ * queue, that the whole range is unmapped (QEMU's vtd_address_space_unmap:
+ * a VFIO-style user then faults instead of reaching stale memory) and the
+ * address space is marked for a full resync at the next invalidation that
+ * reaches it, which brings the mappings back. Later syncs of it in the
+ * same write send nothing more (nothing is mapped). Counted in
+ * VTDStats.sync_budget_skipped / sync_budget_exceeded.
+ */
+static void vtd_sync_give_up(VTDAddressSpace *vtd_as)
+{
+    IntelIOMMUState *s = vtd_as->iommu_state;
+
+    s->stats.sync_budget_skipped++;
+    if (!s->sync_work_exceeded) {
+        s->sync_work_exceeded = true;
+        s->stats.sync_budget_exceeded++;
+    }
+    if (vtd_as->resync_pending && !iova_tree_count(vtd_as->iova_tree)) {
+        return; /* already told */
+    }
+    vtd_as->resync_pending = true;
+    vtd_address_space_unmap_all(vtd_as);
 }
 
 /* ---- the diff ------------------------------------------------------------ */
@@ -472,10 +528,22 @@ static void vtd_sync_range(VTDAddressSpace *vtd_as, const VTDWalkCtx *ctx,
 {
     IntelIOMMUState *s = vtd_as->iommu_state;
     /* (the window makes it big: not on the stack) */
-    g_autofree VTDSync *S = g_new(VTDSync, 1);
-    uint64_t budget = VTD_SYNC_BUDGET;
+    g_autofree VTDSync *S = NULL;
+    uint64_t budget = VTD_SYNC_BUDGET, used;
+    bool write_bound = false, done;
     const DMAMap *m;
     uint64_t limit;
+
+    if (ctx && vtd_sync_work_out(s)) {
+        vtd_sync_give_up(vtd_as);
+        return;
+    }
+    /* its own budget, and no more than the register write has left */
+    if (s->sync_work_depth && s->sync_work_left <= budget) {
+        budget = s->sync_work_left;
+        write_bound = true;
+    }
+    S = g_new(VTDSync, 1);
 
     /* whole maps at both ends, so that a map replaced in part is walked
      * again in full */
@@ -497,8 +565,21 @@ static void vtd_sync_range(VTDAddressSpace *vtd_as, const VTDWalkCtx *ctx,
     }
     limit = vtd_ctx_iova_limit_aw(ctx->agaw, s->aw_bits);
     if (first < limit) {
-        if (!vtd_page_walk(s, ctx, first, MIN(last, limit - 1),
-                           vtd_sync_piece, S, &budget) && !budget) {
+        used = budget;
+        done = vtd_page_walk(s, ctx, first, MIN(last, limit - 1),
+                             vtd_sync_piece, S, &budget);
+        used -= budget;
+        s->stats.sync_entries += used;
+        if (s->sync_work_depth) {
+            /* (nested syncs of notifiers that invalidate spent some too) */
+            s->sync_work_left -= MIN(used, s->sync_work_left);
+        }
+        if (!done && !budget) {
+            if (write_bound) {
+                /* the rest of the range was not looked at */
+                vtd_sync_give_up(vtd_as);
+                return;
+            }
             s->sync_truncated++;
         }
     }
@@ -519,15 +600,24 @@ void vtd_sync_address_space(VTDAddressSpace *vtd_as)
         return;
     }
     if (!vtd_as_has_map_notifier(vtd_as)) {
+        vtd_as->resync_pending = false;
         vtd_address_space_unmap_all(vtd_as);
         return;
     }
     if (!vtd_as_walk_ctx(vtd_as, &ctx, &err)) {
+        vtd_as->resync_pending = false;   /* nothing is mapped: right */
         if (iova_tree_count(vtd_as->iova_tree) || err) {
             vtd_address_space_unmap_all(vtd_as);
         }
         return;
     }
+    if (vtd_sync_work_out(vtd_as->iommu_state)) {
+        vtd_sync_give_up(vtd_as);
+        return;
+    }
+    /* a whole-space sync is the resync a given-up one asked for (asked
+     * again if this one is given up part-way) */
+    vtd_as->resync_pending = false;
     vtd_sync_range(vtd_as, &ctx, 0, HWADDR_MAX, 0);
 }
 
@@ -631,6 +721,11 @@ void vtd_sync_notifiers_page(IntelIOMMUState *s, uint16_t domain_id,
         if (!vtd_as_has_map_notifier(vtd_as)) {
             /* UNMAP-only: pass the invalidation on */
             vtd_notify_unmap_range(vtd_as, first, last);
+            continue;
+        }
+        if (vtd_as->resync_pending) {
+            /* a sync was given up for want of budget: all of it now */
+            vtd_sync_address_space(vtd_as);
             continue;
         }
         vtd_sync_range(vtd_as, (s->dmar_enabled && !ctx.pt) ? &ctx : NULL,

@@ -105,6 +105,11 @@ struct VTDAddressSpace {
     bool on_notifier_list;     /* in IntelIOMMUState's list of AS with
                                 * notifiers (vtd-notify.c keeps it) */
     bool use_iommu;            /* as last switched */
+    /* A sync was given up for want of the register write's work budget:
+     * the notifiers were told the whole range is unmapped, and the next
+     * invalidation that reaches this address space resyncs all of it
+     * (vtd-notify.c) */
+    bool resync_pending;
 };
 
 /*
@@ -233,6 +238,29 @@ void vtd_sync_context_device(IntelIOMMUState *s, uint16_t sid, unsigned fm);
 /* The same for one address space (after its context cache entry was
  * invalidated). */
 void vtd_sync_address_space(VTDAddressSpace *vtd_as);
+
+/*
+ * Work budget of one register write (DESIGN.md: guest tables never cause a
+ * hang without limit). Each sync stops at its own entry budget, but one
+ * tail write can queue 65,536 invalidations, each syncing every address
+ * space. vtd_sync_work_begin/end bracket what one register write does
+ * (register-based invalidation, a run of the queue); nested brackets share
+ * the outermost one's budget. Within it, the syncs together look at most
+ * at about VTD_SYNC_WRITE_BUDGET page-table entries; syncs past it are
+ * replaced by an UNMAP of the address space's whole range (so that nothing
+ * stale stays mapped when a wait descriptor completes) and a full resync at
+ * the next invalidation that reaches it; counted in VTDStats.sync_budget_*.
+ */
+#define VTD_SYNC_BUDGET (1ULL << 24)      /* entries one sync looks at */
+/* Entries all the syncs of one register write look at: two syncs at their
+ * own budget (0.4-1.2 s each on a developer machine), so that one MMIO
+ * write costs at most a second or two whatever the queue holds. A sync
+ * takes what the write has left when it begins; only notifiers that
+ * invalidate from their callbacks (host code, not the guest) can make
+ * nested syncs overrun it. */
+#define VTD_SYNC_WRITE_BUDGET (2 * VTD_SYNC_BUDGET)
+void vtd_sync_work_begin(IntelIOMMUState *s);
+void vtd_sync_work_end(IntelIOMMUState *s);
 
 /*
  * Device-IOTLB invalidation (VT-d spec 6.5.2.5): tell the DEVIOTLB_UNMAP

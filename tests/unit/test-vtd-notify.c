@@ -796,6 +796,132 @@ static void test_aliased_tables_bounded(void)
     tb_free(tb);
 }
 
+/* One tail write with thousands of global IOTLB invalidations of aliased
+ * tables: the syncs of the write together look at no more than
+ * VTD_SYNC_WRITE_BUDGET entries; every descriptor is still processed; the
+ * syncs past the budget leave the notifiers told that nothing is mapped
+ * (never a stale mapping), and the next invalidation resyncs in full. */
+#define STORM_IQ 0x1000000ULL           /* 32768 descriptors: 512 KiB */
+#define STORM_STATUS 0x1100000ULL
+#define STORM_N 4096
+
+static void storm_desc(TB *tb, unsigned i, uint64_t lo, uint64_t hi)
+{
+    ram_wq(tb->env, STORM_IQ + i * 16ULL, lo);
+    ram_wq(tb->env, STORM_IQ + i * 16ULL + 8, hi);
+}
+
+static gboolean collect_map(const DMAMap *m, gpointer data)
+{
+    g_array_append_val((GArray *)data, *m);
+    return FALSE;
+}
+
+static void test_queue_storm_budget(void)
+{
+    TB *tb = tb_cm(CM);
+    Rec *r = rec_new(IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    Rec *r2 = rec_new(IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX);
+    IntelIOMMUState *s = tb->env->s;
+    hwaddr top = tb->top;
+    uint64_t pml4e0, entries0, tail;
+    g_autoptr(GArray) maps = g_array_new(FALSE, FALSE, sizeof(DMAMap));
+    Ev *last;
+
+    tb_map(tb, 0x1000, 0x300000, 1, 3);
+    tb_enable(tb, false);
+    rec_register(tb, r);
+    g_assert_cmpuint(iova_tree_count(tb->as->iova_tree), ==, 1);
+    wrq(tb->env, VTD_REG_IQA, STORM_IQ | 7);
+    wrl(tb->env, VTD_REG_GCMD, VTD_GCMD_TE | VTD_GCMD_QIE);
+    g_assert_cmpuint(s->iq_size, ==, 32768);
+
+    /* every PML4 entry points at the PML4; STORM_N global IOTLB
+     * invalidations, then a wait with a status write */
+    pml4e0 = ram_rq(tb->env, top);
+    for (unsigned i = 0; i < 512; i++) {
+        ram_wq(tb->env, top + i * 8, top | 3);
+    }
+    for (unsigned i = 0; i < STORM_N; i++) {
+        storm_desc(tb, i, 0x12, 0);
+    }
+    storm_desc(tb, STORM_N, 0x0000123400000025ULL, STORM_STATUS);
+    ram_wq(tb->env, STORM_STATUS, 0);
+    clear(r);
+    entries0 = s->stats.sync_entries;
+    tail = (uint64_t)(STORM_N + 1) << 4;
+    wrq(tb->env, VTD_REG_IQT, tail);
+
+    /* every descriptor processed, the wait completed */
+    g_assert_cmphex(rdq(tb->env, VTD_REG_IQH), ==, tail);
+    g_assert_cmphex(rdl(tb->env, VTD_REG_FSTS), ==, 0);
+    g_assert_cmpuint(s->stats.inv_iotlb_global, ==, STORM_N);
+    g_assert_cmphex(ram_rl(tb->env, STORM_STATUS), ==, 0x1234);
+    /* the work of the write is bounded: the first sync stops at its own
+     * budget, the second at what the write has left, the others are not
+     * begun */
+    g_assert_cmpuint(s->stats.sync_entries - entries0, <=,
+                     VTD_SYNC_WRITE_BUDGET);
+    g_assert_cmpuint(s->stats.sync_entries - entries0, ==,
+                     VTD_SYNC_WRITE_BUDGET);
+    g_assert_cmpuint(s->sync_truncated, ==, 1);
+    g_assert_cmpuint(s->stats.sync_budget_exceeded, ==, 1);
+    g_assert_cmpuint(s->stats.sync_budget_skipped, ==, STORM_N - 1);
+    /* what the notifier was told last: its whole range unmapped, once */
+    g_assert_cmpuint(r->ev->len, >, 0);
+    last = ev_at(r, r->ev->len - 1);
+    g_assert_cmpint(last->type, ==, IOMMU_NOTIFIER_UNMAP);
+    g_assert_cmphex(last->iova, ==, 0);
+    g_assert_cmphex(last->mask, ==, (1ULL << 48) - 1);
+    g_assert_cmpuint(count_type(r, IOMMU_NOTIFIER_UNMAP), <=, 3);
+    g_assert_cmpuint(iova_tree_count(tb->as->iova_tree), ==, 0);
+    g_assert_true(tb->as->resync_pending);
+    /* the device reaches nothing through the notifier's user now, which
+     * is safe; the tables as the guest wrote them still translate */
+    g_assert_cmphex(tb_translate(tb, 0x7000, false).translated_addr, ==,
+                    top);
+
+    /* the guest repairs its tables and invalidates one page: the pending
+     * resync covers the whole space, with a budget of its own */
+    ram_wq(tb->env, top, pml4e0);
+    for (unsigned i = 1; i < 512; i++) {
+        ram_wq(tb->env, top + i * 8, 0);
+    }
+    tb_map(tb, 0x40000000, 0x305000, 1, 1);
+    clear(r);
+    storm_desc(tb, STORM_N + 1, 0x0000000000050032ULL, 0x9000);
+    storm_desc(tb, STORM_N + 2, 0x0000567800000025ULL, STORM_STATUS);
+    tail = (uint64_t)(STORM_N + 3) << 4;
+    wrq(tb->env, VTD_REG_IQT, tail);
+    g_assert_cmphex(rdq(tb->env, VTD_REG_IQH), ==, tail);
+    g_assert_cmphex(ram_rl(tb->env, STORM_STATUS), ==, 0x5678);
+    g_assert_false(tb->as->resync_pending);
+    g_assert_cmpuint(s->stats.sync_budget_exceeded, ==, 1);
+    g_assert_cmpuint(r->ev->len, ==, 2);
+    ev_check(r, 0, IOMMU_NOTIFIER_MAP, 0x1000, 0xfff, 0x300000, IOMMU_RW);
+    ev_check(r, 1, IOMMU_NOTIFIER_MAP, 0x40000000, 0xfff, 0x305000,
+             IOMMU_RO);
+    /* the tree matches the tables, and a fresh replay says the same */
+    iova_tree_foreach_range(tb->as->iova_tree, 0, HWADDR_MAX, collect_map,
+                            maps);
+    g_assert_cmpuint(maps->len, ==, 2);
+    g_assert_cmphex(g_array_index(maps, DMAMap, 0).iova, ==, 0x1000);
+    g_assert_cmphex(g_array_index(maps, DMAMap, 0).translated_addr, ==,
+                    0x300000);
+    g_assert_cmphex(g_array_index(maps, DMAMap, 1).iova, ==, 0x40000000);
+    g_assert_cmphex(g_array_index(maps, DMAMap, 1).translated_addr, ==,
+                    0x305000);
+    rec_register(tb, r2);
+    g_assert_cmpuint(r2->ev->len, ==, 3);
+    ev_check(r2, 0, IOMMU_NOTIFIER_UNMAP, 0, (1ULL << 48) - 1, 0, 0);
+    ev_check(r2, 1, IOMMU_NOTIFIER_MAP, 0x1000, 0xfff, 0x300000, IOMMU_RW);
+    ev_check(r2, 2, IOMMU_NOTIFIER_MAP, 0x40000000, 0xfff, 0x305000,
+             IOMMU_RO);
+    rec_free(tb, r2);
+    rec_free(tb, r);
+    tb_free(tb);
+}
+
 /* A notifier that unregisters itself and another one from its callback */
 typedef struct Quitter {
     IOMMUNotifier n;
@@ -865,6 +991,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vtd/notify/scalable", test_scalable);
     g_test_add_func("/vtd/notify/aliased-tables-bounded",
                     test_aliased_tables_bounded);
+    g_test_add_func("/vtd/notify/queue-storm-budget",
+                    test_queue_storm_budget);
     g_test_add_func("/vtd/notify/unregister-in-callback",
                     test_unregister_in_callback);
     return g_test_run();
