@@ -1,17 +1,19 @@
 /*
- * cli-mtree.c - `iommusim mtree [-f] [--hint FLAT.txt] [-q] DUMP.txt`:
+ * cli-mtree.c - `iommusim mtree [-f] [--json] [--hint FLAT.txt] [-q] DUMP.txt`:
  * rebuild the tree QEMU 7.2 printed with `info mtree -D` and print it
- * again (as `info mtree -D`), or its flat views (as `info mtree -f`).
+ * again (as `info mtree -D`), or its flat views (as `info mtree -f`), as
+ * text or as JSON lines.
  */
 #include <glib.h>
 #include <stdio.h>
 #include "memory/mtree.h"
+#include "memory/mtree-json.h"
 #include "memory/mtree-import.h"
 #include "scripts/cli.h"
 
 int cli_mtree(int argc, char **argv)
 {
-    gboolean flat = FALSE, quiet = FALSE;
+    gboolean flat = FALSE, quiet = FALSE, json = FALSE;
     g_autofree char *hint = NULL;
     GOptionEntry entries[] = {
         { "flat", 'f', 0, G_OPTION_ARG_NONE, &flat,
@@ -19,6 +21,9 @@ int cli_mtree(int argc, char **argv)
         { "hint", 0, 0, G_OPTION_ARG_FILENAME, &hint,
           "`info mtree -f` output of the same VM: settles what the tree "
           "text leaves open", "FLAT.txt" },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+          "Print JSON lines (one per region, or per flat range with -f)",
+          NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
           "Do not print the importer's warnings", NULL },
         { NULL },
@@ -56,7 +61,7 @@ int cli_mtree(int argc, char **argv)
                     mtree_import_warning(imp, i));
         }
     }
-    text = mtree_info(flat, TRUE);
+    text = json ? mtree_json(flat) : mtree_info(flat, TRUE);
     fputs(text, stdout);
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }

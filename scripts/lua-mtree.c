@@ -4,18 +4,22 @@
 #include "scripts/lua-iommusim.h"
 #include "memory/mtree.h"
 #include "memory/mtree-import.h"
+#include "memory/mtree-json.h"
 
-/* sim.mtree{flat = bool, disabled = bool} -> text of info mtree [-f] [-D] */
+/* sim.mtree{flat = bool, disabled = bool, json = bool} -> text of info
+ * mtree [-f] [-D], or its JSON lines (json: every region, disabled ones
+ * included) */
 static int sim_mtree(lua_State *L)
 {
-    static const char *const keys[] = { "flat", "disabled", NULL };
-    bool flat, disabled;
+    static const char *const keys[] = { "flat", "disabled", "json", NULL };
+    bool flat, disabled, json;
     char *text;
 
     sim_checkopts(L, 1, keys);
     flat = sim_optfield_bool(L, 1, "flat", false);
     disabled = sim_optfield_bool(L, 1, "disabled", false);
-    text = mtree_info(flat, disabled);
+    json = sim_optfield_bool(L, 1, "json", false);
+    text = json ? mtree_json(flat) : mtree_info(flat, disabled);
     lua_pushstring(L, text);
     g_free(text);
     return 1;
