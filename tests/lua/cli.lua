@@ -131,6 +131,10 @@ local function sorted_sections(text)
   return table.concat(s, "\n\n")
 end
 check("mtree DUMP prints the same sections", sorted_sections(out) == sorted_sections(dump_text))
+local json = expect("mtree --json -f: JSON lines", 0,
+  '^{"view":0,"address_spaces":%[', "mtree", "-q", "--json", "-f", dump)
+check("mtree --json -f: one object per line, pc.ram mapped",
+      select(2, json:gsub("\n", "")) > 20 and json:find('"region":"pc.ram"', 1, true) ~= nil, json)
 local _, hinted = expect("mtree -f --hint", 0, "FlatView #0", "mtree", "-f", "--hint",
                         data .. "/mtree/q35-256m.flat.txt", dump)
 _, err = expect("mtree without hint warns on stderr", 0, nil, "mtree", dump)
