@@ -570,6 +570,11 @@ int flatview_find(const FlatView *fv, hwaddr addr)
     return (int)lo;
 }
 
+const char *flat_range_type_name(const FlatRange *fr)
+{
+    return fr->readonly ? "rom" : memory_region_type_name(fr->mr);
+}
+
 MemoryRegionSection flatview_section(FlatView *fv, guint i)
 {
     const FlatRange *fr = &fv->ranges[i];

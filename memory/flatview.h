@@ -62,6 +62,11 @@ FlatView *flatview_render(MemoryRegion *root);
 /* Whether two ranges are the same mapping (QEMU's flatrange_equal). */
 bool flatrange_equal(const FlatRange *a, const FlatRange *b);
 
+/* Type word of a flat range as info mtree -f prints it: "rom" where
+ * readonly reached the range (from the region or an alias/container above
+ * it), else the region's own type (memory_region_type_name). */
+const char *flat_range_type_name(const FlatRange *fr);
+
 /* Section for range @i of @fv */
 MemoryRegionSection flatview_section(FlatView *fv, guint i);
 

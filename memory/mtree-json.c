@@ -152,9 +152,7 @@ static void flat_lines(GString *out, FlatView *fv, guint n)
             json_builder_set_member_name(b, "priority");
             json_builder_add_int_value(b, fr->mr->priority);
             json_builder_set_member_name(b, "type");
-            json_builder_add_string_value(b, fr->readonly && fr->mr->ram
-                                                 ? "rom"
-                                                 : memory_region_type_name(fr->mr));
+            json_builder_add_string_value(b, flat_range_type_name(fr));
             json_builder_set_member_name(b, "region");
             json_builder_add_string_value(b, memory_region_name(fr->mr));
             add_hex(b, "offset", fr->offset_in_region);

@@ -226,8 +226,7 @@ static void print_flatview(GString *out, ViewGroup *vg, int number)
                                start, mtree_end(start, fr->size),
                                mr->priority,
                                fr->nonvolatile ? "nv-" : "",
-                               fr->readonly ? "rom"
-                                            : memory_region_type_name(mr),
+                               flat_range_type_name(fr),
                                memory_region_name(mr));
         if (fr->offset_in_region) {
             g_string_append_printf(out, " @%016" PRIx64, fr->offset_in_region);
